@@ -1,0 +1,74 @@
+/**
+ * Apps and their admins. The registry answers "which app is this SDKAppID?" on every call from
+ * memory and re-reads an app from the store at most every `refreshMs`, so changes made with the
+ * CLI (or by another node) are seen within a couple of seconds without a query per request.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { AppRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+
+export const DEFAULT_MAX_OFFICIAL_ACCOUNTS = 100_000;
+
+export interface NewAppOptions {
+  sdkappid?: number;
+  secretKey?: string;
+  admins?: string[];
+  maxOfficialAccounts?: number;
+  officialAccountEnabled?: boolean;
+  rateLimits?: Record<string, number>;
+}
+
+/** Tencent SDKAppIDs look like 14xxxxxxxx; secret keys like 64 hex characters. */
+export function newApp(options: NewAppOptions, now: number): AppRecord {
+  return {
+    sdkappid: options.sdkappid ?? 1_400_000_000 + randomInt(100_000_000),
+    secretKey: options.secretKey ?? randomBytes(32).toString('hex'),
+    admins: options.admins ?? ['administrator'],
+    officialAccountEnabled: options.officialAccountEnabled ?? true,
+    maxOfficialAccounts: options.maxOfficialAccounts ?? DEFAULT_MAX_OFFICIAL_ACCOUNTS,
+    rateLimits: options.rateLimits ?? {},
+    createdAt: now,
+  };
+}
+
+/** Saves the app and makes sure each admin exists as an imported account. */
+export async function saveApp(store: Store, app: AppRecord, now: number): Promise<void> {
+  await store.putApp(app);
+  await store.transaction((tx) => tx.upsertAccounts(app.sdkappid, app.admins.map((userId) => ({ userId })), now));
+}
+
+interface Entry {
+  app: AppRecord | undefined;
+  loadedAt: number;
+}
+
+export class AppRegistry {
+  private readonly entries = new Map<number, Entry>();
+  private readonly loading = new Map<number, Promise<AppRecord | undefined>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly refreshMs = 2000,
+  ) {}
+
+  async get(sdkappid: number): Promise<AppRecord | undefined> {
+    const entry = this.entries.get(sdkappid);
+    if (entry !== undefined && Date.now() - entry.loadedAt < this.refreshMs) return entry.app;
+    let pending = this.loading.get(sdkappid);
+    if (pending === undefined) {
+      pending = this.store.getApp(sdkappid).finally(() => this.loading.delete(sdkappid));
+      this.loading.set(sdkappid, pending);
+    }
+    const app = await pending;
+    // Remember unknown IDs too, so random SDKAppIDs cannot make every request hit the store.
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(sdkappid, { app, loadedAt: Date.now() });
+    return app;
+  }
+
+  /** Forget cached apps (after this process changed one). */
+  invalidate(sdkappid?: number): void {
+    if (sdkappid === undefined) this.entries.clear();
+    else this.entries.delete(sdkappid);
+  }
+}

@@ -1,0 +1,25 @@
+/** What `herald serve` prints on start: enough to make the first call by copy and paste. */
+import { issueUserSig } from './auth/usersig.ts';
+import type { AppRecord } from './store/records.ts';
+
+export const BANNER_SIG_SECONDS = 180 * 24 * 3600;
+
+export function banner(url: string, app: AppRecord, now: number, showSecrets: boolean): string {
+  const admin = app.admins[0] ?? 'administrator';
+  const lines = [`Herald is serving on ${url}`, `  SDKAppID   ${app.sdkappid}`, `  admin      ${admin}`];
+  if (!showSecrets) {
+    lines.push('  (secret key from HERALD_SECRET_KEY; `herald usersig <identifier>` issues UserSigs)');
+    return lines.join('\n');
+  }
+  const sig = issueUserSig(app.secretKey, app.sdkappid, admin, BANNER_SIG_SECONDS, now);
+  const query = `sdkappid=${app.sdkappid}&identifier=${encodeURIComponent(admin)}&usersig=${sig}&random=1&contenttype=json`;
+  lines.push(
+    `  secret key ${app.secretKey}`,
+    `  UserSig    ${sig}`,
+    `             (for ${admin}, valid 180 days)`,
+    '',
+    'Create an official account:',
+    `  curl -s -d '{"Owner_Account":"${admin}","Name":"My first account"}' '${url}/v4/official_account_open_http_svc/create_official_account?${query}'`,
+  );
+  return lines.join('\n');
+}

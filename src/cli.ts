@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+/**
+ * The `herald` command: serve, issue UserSigs, manage apps. Every `serve` flag has a HERALD_*
+ * environment twin (config.ts); bad configuration exits 2 with one line.
+ */
+import { Command, Option } from 'commander';
+import { banner } from './banner.ts';
+import { issueUserSig } from './auth/usersig.ts';
+import { newApp, saveApp } from './auth/apps.ts';
+import { ConfigError, ENV_NAMES, parseAdmins, parseSdkAppId, readEnv, resolveConfig, type ConfigInput } from './config.ts';
+import type { AppRecord } from './store/records.ts';
+import { openStore } from './store/open.ts';
+import { startHerald } from './server.ts';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function fatal(message: string): never {
+  process.stderr.write(`herald: ${message}\n`);
+  process.exit(2);
+}
+
+async function run<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (e) {
+    if (e instanceof ConfigError) fatal(e.message);
+    fatal(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function dataOption(cmd: Command): Command {
+  return cmd.addOption(new Option('--data <dir>', `directory of the SQLite database (${ENV_NAMES.data})`));
+}
+
+function storeConfig(flags: { data?: string }) {
+  return resolveConfig(readEnv(process.env), flags.data !== undefined ? { data: flags.data } : {});
+}
+
+function describeApp(app: AppRecord): string {
+  const limits = Object.entries(app.rateLimits).map(([k, v]) => `${k}=${v}/s`).join(' ') || 'documented defaults';
+  return `${app.sdkappid}  admins=${app.admins.join(',')}  officialAccounts=${app.officialAccountEnabled ? 'on' : 'off'}` +
+    `  maxOfficialAccounts=${app.maxOfficialAccounts}  rateLimits=${limits}`;
+}
+
+function parsePositive(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function parseSwitch(name: string, raw: string): boolean {
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+}
+
+interface AppFlags {
+  data?: string;
+  sdkappid?: string;
+  key?: string;
+  admin?: string;
+  maxOfficialAccounts?: string;
+  officialAccount?: string;
+  rateLimit?: string;
+}
+
+function appOptions(cmd: Command): Command {
+  return dataOption(cmd)
+    .option('--key <secret>', 'secret key (default: 64 random hex characters)')
+    .option('--admin <ids>', 'comma-separated admin identifiers (at most 10)')
+    .option('--max-official-accounts <n>', 'most official accounts the app may hold (130010 beyond)')
+    .option('--official-account <on|off>', 'official-account service switch (131000 when off)')
+    .option('--rate-limit <n>', 'calls/s for every command of this app (0 = unlimited)');
+}
+
+function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
+  const next = { ...app };
+  if (flags.key !== undefined) {
+    if (flags.key === '') throw new ConfigError('--key must not be empty');
+    next.secretKey = flags.key;
+  }
+  if (flags.admin !== undefined) next.admins = parseAdmins('--admin', flags.admin);
+  if (flags.maxOfficialAccounts !== undefined) next.maxOfficialAccounts = parsePositive('--max-official-accounts', flags.maxOfficialAccounts);
+  if (flags.officialAccount !== undefined) next.officialAccountEnabled = parseSwitch('--official-account', flags.officialAccount);
+  if (flags.rateLimit !== undefined) next.rateLimits = { ...next.rateLimits, '*': parsePositive('--rate-limit', flags.rateLimit) };
+  return next;
+}
+
+const program = new Command('herald').description('Self-hosted Tencent Cloud Chat Official Account REST API server');
+
+const serve = program.command('serve').description('serve the REST API');
+const SERVE_FLAGS: [keyof ConfigInput, string][] = [
+  ['host', 'address to listen on'],
+  ['port', 'port to listen on'],
+  ['data', 'directory of the SQLite database'],
+  ['sdkappid', 'SDKAppID of the app to create or keep'],
+  ['secretKey', 'secret key of that app'],
+  ['admin', 'comma-separated admin identifiers'],
+  ['tlsCert', 'PEM certificate: serve HTTPS'],
+  ['tlsKey', 'PEM private key for --tls-cert'],
+  ['logLevel', 'fatal|error|warn|info|debug|trace|silent'],
+  ['rateLimit', 'calls/s for every command (0 = off)'],
+];
+for (const [name, help] of SERVE_FLAGS) {
+  const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  serve.addOption(new Option(`--${flag} <value>`, `${help} (${ENV_NAMES[name]})`));
+}
+serve.action((flags: ConfigInput) =>
+  run(async () => {
+    const config = resolveConfig(readEnv(process.env), flags);
+    const herald = await startHerald({
+      host: config.host,
+      port: config.port,
+      dataDir: config.dataDir,
+      apps: config.app ? [config.app] : [],
+      tls: config.tls,
+      logLevel: config.logLevel,
+      rateLimit: config.rateLimit,
+      bodyLimit: config.bodyLimit,
+    });
+    const app = config.app ? herald.apps.find((a) => a.sdkappid === config.app?.sdkappid) : herald.apps[0];
+    if (app) process.stdout.write(`${banner(herald.url, app, now(), config.app === null)}\n`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      herald.server.log.info({ signal }, 'draining in-flight requests and closing the store');
+      herald.close().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          process.stderr.write(`herald: shutdown failed: ${String(e)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  }),
+);
+
+dataOption(program.command('usersig <identifier>'))
+  .description('issue a UserSig (TLSSigAPIv2) for an identifier of an app on this server')
+  .option('--sdkappid <id>', 'app (default: the only app, or HERALD_SDKAPPID)')
+  .option('--expire <seconds>', 'validity in seconds', String(180 * 24 * 3600))
+  .action((identifier: string, flags: { data?: string; sdkappid?: string; expire: string }) =>
+    run(async () => {
+      const config = storeConfig(flags);
+      const expire = parsePositive('--expire', flags.expire);
+      const store = await openStore({ dataDir: config.dataDir });
+      try {
+        const wanted = flags.sdkappid ?? (config.app ? String(config.app.sdkappid) : undefined);
+        const apps = await store.listApps();
+        const app = wanted !== undefined ? apps.find((a) => a.sdkappid === parseSdkAppId('--sdkappid', wanted)) : apps.length === 1 ? apps[0] : undefined;
+        if (app === undefined) {
+          throw new ConfigError(wanted !== undefined ? `no app ${wanted} in this data directory` : `${apps.length} apps here; choose one with --sdkappid`);
+        }
+        process.stdout.write(`${issueUserSig(app.secretKey, app.sdkappid, identifier, expire, now())}\n`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+const appCmd = program.command('app').description('manage apps (SDKAppID, key, admins, limits)');
+appOptions(appCmd.command('add').description('add an app').option('--sdkappid <id>', 'SDKAppID (default: random 14xxxxxxxx)'))
+  .action((flags: AppFlags) =>
+    run(async () => {
+      const config = storeConfig(flags);
+      const store = await openStore({ dataDir: config.dataDir });
+      try {
+        const sdkappid = flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined;
+        if (sdkappid !== undefined && (await store.getApp(sdkappid))) throw new ConfigError(`app ${sdkappid} already exists; use "herald app set"`);
+        const app = applyAppFlags(newApp(sdkappid !== undefined ? { sdkappid } : {}, now()), flags);
+        await saveApp(store, app, now());
+        process.stdout.write(`added ${describeApp(app)}\nsecret key ${app.secretKey}\n`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+appOptions(appCmd.command('set <sdkappid>').description('change settings of an app'))
+  .action((id: string, flags: AppFlags) =>
+    run(async () => {
+      const config = storeConfig(flags);
+      const store = await openStore({ dataDir: config.dataDir });
+      try {
+        const existing = await store.getApp(parseSdkAppId('sdkappid', id));
+        if (!existing) throw new ConfigError(`no app ${id} in this data directory`);
+        const app = applyAppFlags(existing, flags);
+        await saveApp(store, app, now());
+        process.stdout.write(`updated ${describeApp(app)}\n`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+dataOption(appCmd.command('list').description('list apps'))
+  .action((flags: { data?: string }) =>
+    run(async () => {
+      const store = await openStore({ dataDir: storeConfig(flags).dataDir });
+      try {
+        for (const app of await store.listApps()) process.stdout.write(`${describeApp(app)}\n`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,191 @@
+/**
+ * Fastify assembly: one catch-all route for /v4/<service>/<command> (any method, any
+ * Content-Type, raw body kept), health endpoints, and envelope answers (HTTP 200) for every
+ * failure Fastify itself detects. Also the in-process API: `startHerald()`.
+ */
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import { AppRegistry, newApp, saveApp, type NewAppOptions } from './auth/apps.ts';
+import { UserSigVerifier } from './auth/verifier.ts';
+import type { LogLevel } from './config.ts';
+import type { AppRecord } from './store/records.ts';
+import type { Store } from './store/store.ts';
+import { openStore } from './store/open.ts';
+import { buildRegistry } from './wire/commands.ts';
+import { fail } from './wire/envelope.ts';
+import { RateLimits } from './wire/limits.ts';
+import { Pipeline } from './wire/pipeline.ts';
+
+export interface HeraldOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Directory of the SQLite database; null or omitted keeps everything in memory. */
+  dataDir?: string | null;
+  /** Apps to create or update on start. When none is given and the store has no app, one is created. */
+  apps?: NewAppOptions[];
+  tls?: { cert: string; key: string } | null;
+  logLevel?: LogLevel;
+  /** Where log lines go (default stdout); tests pass a stream to read them. */
+  logStream?: Writable;
+  /** Calls/s for every command of every app; 0 = no limits; null/omitted = per-app values. */
+  rateLimit?: number | null;
+  bodyLimit?: number;
+  /** Unix-seconds clock; tests move it to expire UserSigs. */
+  clock?: () => number;
+}
+
+export interface Herald {
+  url: string;
+  store: Store;
+  /** The apps created or updated on this start (or the default app). */
+  apps: AppRecord[];
+  /** True when this start created the default app because the store had none. */
+  createdDefaultApp: boolean;
+  server: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const systemClock = () => Math.floor(Date.now() / 1000);
+
+/** Never let a UserSig reach a log line, whatever logs the URL. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]usersig=)[^&]*/gi, '$1[redacted]');
+}
+
+async function seedApps(store: Store, options: HeraldOptions, now: number): Promise<{ apps: AppRecord[]; created: boolean }> {
+  const seeds = options.apps ?? [];
+  if (seeds.length === 0) {
+    const existing = await store.listApps();
+    if (existing.length > 0) return { apps: existing, created: false };
+    const app = newApp({}, now);
+    await saveApp(store, app, now);
+    return { apps: [app], created: true };
+  }
+  const apps: AppRecord[] = [];
+  for (const seed of seeds) {
+    const existing = seed.sdkappid !== undefined ? await store.getApp(seed.sdkappid) : undefined;
+    // The configured key and admins win over what is stored; other settings are kept.
+    const app: AppRecord = existing
+      ? { ...existing, secretKey: seed.secretKey ?? existing.secretKey, admins: seed.admins ?? existing.admins,
+          ...(seed.maxOfficialAccounts !== undefined && { maxOfficialAccounts: seed.maxOfficialAccounts }),
+          ...(seed.officialAccountEnabled !== undefined && { officialAccountEnabled: seed.officialAccountEnabled }),
+          ...(seed.rateLimits !== undefined && { rateLimits: seed.rateLimits }) }
+      : newApp(seed, now);
+    await saveApp(store, app, now);
+    apps.push(app);
+  }
+  return { apps, created: false };
+}
+
+export async function startHerald(options: HeraldOptions = {}): Promise<Herald> {
+  const clock = options.clock ?? systemClock;
+  const store = await openStore({ dataDir: options.dataDir ?? null });
+  try {
+    const seeded = await seedApps(store, options, clock());
+    const server = buildServer(store, options, clock);
+    await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : options.port;
+    const host = options.host ?? '127.0.0.1';
+    const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`,
+      store,
+      apps: seeded.apps,
+      createdDefaultApp: seeded.created,
+      server,
+      close() {
+        // Fastify's close waits for in-flight requests; only then is the store closed.
+        closing ??= server.close().then(() => store.close());
+        return closing;
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+function buildServer(store: Store, options: HeraldOptions, clock: () => number): FastifyInstance {
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const server = Fastify({
+    logger: {
+      level: options.logLevel ?? 'info',
+      ...(options.logStream && { stream: options.logStream }),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+      },
+    },
+    // One access line per call is written by the handler itself (command, sdkappid, code).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    ...(options.tls && { https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } }),
+  }) as unknown as FastifyInstance;
+
+  const pipeline = new Pipeline({
+    apps: new AppRegistry(store),
+    verifier: new UserSigVerifier(),
+    registry: buildRegistry(),
+    limits: new RateLimits(options.rateLimit ?? null),
+    store,
+    now: clock,
+  });
+
+  // Tencent's clients send JSON with any (or no) Content-Type: keep the raw bytes for all.
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  server.route<{ Params: { service: string; command: string } }>({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/v4/:service/:command',
+    async handler(request, reply) {
+      const started = performance.now();
+      const outcome = await pipeline.handle({
+        method: request.method,
+        service: request.params.service,
+        command: request.params.command,
+        query: request.query as Record<string, unknown>,
+        body: Buffer.isBuffer(request.body) ? request.body : undefined,
+      });
+      const line = {
+        service: request.params.service,
+        command: request.params.command,
+        sdkappid: outcome.sdkappid,
+        operator: outcome.operator,
+        code: outcome.envelope.ErrorCode,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+      };
+      if (outcome.internalError !== undefined) request.log.error({ ...line, err: outcome.internalError }, 'call failed');
+      else request.log.info(line, 'call');
+      return reply.code(200).send(outcome.envelope);
+    },
+  });
+
+  server.get('/healthz', async () => ({ status: 'ok' }));
+  server.get('/readyz', async (_request, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  server.setNotFoundHandler((request, reply) => {
+    request.log.info({ path: redactUrl(request.url), code: 60009 }, 'call');
+    return reply.code(200).send(fail(60009, 'request resource error: use POST /v4/<service>/<command>'));
+  });
+
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    const envelope = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? fail(60003, `request body exceeds ${bodyLimit} bytes`)
+      : fail(60002, 'HTTP request could not be parsed');
+    request.log.info({ path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code }, 'call');
+    return reply.code(200).send(envelope);
+  });
+
+  return server;
+}

@@ -1,0 +1,81 @@
+/**
+ * im_open_login_svc: importing, deleting and checking accounts (platform.md §4).
+ * Official-account owners and subscribers must be imported accounts; the admins always are.
+ */
+import { ApiError } from '../errors.ts';
+import type { AccountInput } from '../store/records.ts';
+import type { ServiceContext } from './context.ts';
+import { MAX_PROFILE_VALUE_BYTES, userIdProblem, utf8Bytes } from './rules.ts';
+
+function profileProblem(account: AccountInput): string | null {
+  for (const [field, value] of [['Nick', account.nick], ['FaceUrl', account.faceUrl]] as const) {
+    if (value !== undefined && utf8Bytes(value) > MAX_PROFILE_VALUE_BYTES) return `${field} exceeds ${MAX_PROFILE_VALUE_BYTES} bytes`;
+  }
+  return null;
+}
+
+/** account_import: one account; re-import updates the given profile fields. */
+export async function importAccount(ctx: ServiceContext, account: AccountInput): Promise<void> {
+  const idProblem = userIdProblem(account.userId);
+  if (idProblem !== null) throw new ApiError(70402, idProblem);
+  const tooLong = profileProblem(account);
+  if (tooLong !== null) throw new ApiError(40601, tooLong);
+  await ctx.store.transaction((tx) => tx.upsertAccounts(ctx.app.sdkappid, [account], ctx.now()));
+}
+
+/**
+ * multiaccount_import: imports every valid account in one transaction; accounts that cannot
+ * be imported (bad UserID, profile value too long) are listed in FailAccounts.
+ */
+export async function importAccounts(ctx: ServiceContext, accounts: readonly AccountInput[]): Promise<{ failAccounts: string[] }> {
+  const failAccounts: string[] = [];
+  const good = new Map<string, AccountInput>();
+  for (const account of accounts) {
+    if (userIdProblem(account.userId) !== null || profileProblem(account) !== null) failAccounts.push(account.userId);
+    else good.set(account.userId, { ...good.get(account.userId), ...definedOnly(account) });
+  }
+  if (good.size > 0) await ctx.store.transaction((tx) => tx.upsertAccounts(ctx.app.sdkappid, [...good.values()], ctx.now()));
+  return { failAccounts };
+}
+
+function definedOnly(account: AccountInput): AccountInput {
+  const out: AccountInput = { userId: account.userId };
+  if (account.nick !== undefined) out.nick = account.nick;
+  if (account.faceUrl !== undefined) out.faceUrl = account.faceUrl;
+  return out;
+}
+
+export interface DeleteResult {
+  userId: string;
+  resultCode: number;
+  resultInfo: string;
+}
+
+/**
+ * account_delete: per-account results. App admins cannot be deleted (the console does not
+ * allow removing `administrator` either): they answer 71000 and stay.
+ */
+export async function deleteAccounts(ctx: ServiceContext, userIds: readonly string[]): Promise<DeleteResult[]> {
+  return ctx.store.transaction(async (tx) => {
+    const existing = await tx.existingAccounts(ctx.app.sdkappid, userIds);
+    const admins = new Set(ctx.app.admins);
+    const results = userIds.map((userId): DeleteResult => {
+      if (admins.has(userId)) return { userId, resultCode: 71000, resultInfo: 'App admin accounts cannot be deleted' };
+      if (!existing.has(userId)) return { userId, resultCode: 70107, resultInfo: 'Err_TLS_PT_Open_Login_Account_Not_Exist' };
+      return { userId, resultCode: 0, resultInfo: '' };
+    });
+    await tx.deleteAccounts(ctx.app.sdkappid, results.filter((r) => r.resultCode === 0).map((r) => r.userId));
+    return results;
+  });
+}
+
+export interface CheckResult {
+  userId: string;
+  imported: boolean;
+}
+
+/** account_check: whether each UserID is imported. */
+export async function checkAccounts(ctx: ServiceContext, userIds: readonly string[]): Promise<CheckResult[]> {
+  const existing = await ctx.store.existingAccounts(ctx.app.sdkappid, userIds);
+  return userIds.map((userId) => ({ userId, imported: existing.has(userId) }));
+}

@@ -1,0 +1,157 @@
+/**
+ * official_account_open_http_svc: the official-account lifecycle (official-accounts.md §2, §4).
+ */
+import { randomInt } from 'node:crypto';
+import { ApiError } from '../errors.ts';
+import type { OfficialAccountRecord } from '../store/records.ts';
+import type { ServiceContext } from './context.ts';
+import { utf8Bytes } from './rules.ts';
+
+export const OFFICIAL_ID_PREFIX = '@TOA#_';
+/** Generated IDs carry this prefix, which custom IDs may not use (spec README decision 5). */
+export const GENERATED_ID_PREFIX = '@TOA#_@TOA#';
+export const MAX_OFFICIAL_ID_BYTES = 48;
+export const DEFAULT_MAX_SUBSCRIBER_NUM = 100_000;
+export const MAX_INFO_BATCH = 50;
+
+/** UTF-8 byte limits of the writable profile fields (official-accounts.md §2.1). */
+export const PROFILE_LIMITS = {
+  Name: 150,
+  Introduction: 400,
+  FaceUrl: 500,
+  Organization: 500,
+  CustomString: 3000,
+} as const;
+
+export interface OfficialAccountProfile {
+  Name?: string | undefined;
+  Introduction?: string | undefined;
+  FaceUrl?: string | undefined;
+  Organization?: string | undefined;
+  CustomString?: string | undefined;
+}
+
+export function checkProfileLimits(profile: OfficialAccountProfile): void {
+  for (const [field, max] of Object.entries(PROFILE_LIMITS) as [keyof OfficialAccountProfile, number][]) {
+    const value = profile[field];
+    if (value !== undefined && utf8Bytes(value) > max) {
+      throw new ApiError(6017, `${field} exceeds ${max} bytes (got ${utf8Bytes(value)})`);
+    }
+  }
+}
+
+/** Why `id` cannot be a custom official-account ID, or null (official-accounts.md §2.3). */
+export function customIdProblem(id: string): string | null {
+  if (!id.startsWith(OFFICIAL_ID_PREFIX)) return `must start with ${OFFICIAL_ID_PREFIX}`;
+  if (id.length === OFFICIAL_ID_PREFIX.length) return `needs characters after ${OFFICIAL_ID_PREFIX}`;
+  if (!/^[\x20-\x7e]+$/.test(id)) return 'must be printable ASCII';
+  if (utf8Bytes(id) > MAX_OFFICIAL_ID_BYTES) return `exceeds ${MAX_OFFICIAL_ID_BYTES} bytes`;
+  if (id.startsWith(GENERATED_ID_PREFIX)) return `the prefix ${GENERATED_ID_PREFIX} is reserved for generated IDs`;
+  return null;
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function generateId(): string {
+  let suffix = '';
+  for (let i = 0; i < 10; i++) suffix += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return GENERATED_ID_PREFIX + suffix;
+}
+
+export function requireOfficialAccountService(ctx: ServiceContext): void {
+  if (!ctx.app.officialAccountEnabled) throw new ApiError(131000);
+}
+
+export interface CreateInput extends OfficialAccountProfile {
+  Owner_Account: string;
+  Name: string;
+  OfficialAccountUserID?: string | undefined;
+  MaxSubscriberNum?: number | undefined;
+}
+
+export async function createOfficialAccount(ctx: ServiceContext, input: CreateInput): Promise<{ id: string }> {
+  requireOfficialAccountService(ctx);
+  if (input.Name === '') throw new ApiError(6017, 'Name must not be empty');
+  checkProfileLimits(input);
+  const customId = input.OfficialAccountUserID;
+  if (customId !== undefined) {
+    const problem = customIdProblem(customId);
+    if (problem !== null) throw new ApiError(130007, `OfficialAccountUserID "${customId}" ${problem}`);
+  }
+  const sdkappid = ctx.app.sdkappid;
+
+  return ctx.store.transaction(async (tx) => {
+    const owners = await tx.existingAccounts(sdkappid, [input.Owner_Account]);
+    if (!owners.has(input.Owner_Account)) {
+      throw new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
+    }
+    if ((await tx.countOfficialAccounts(sdkappid)) >= ctx.app.maxOfficialAccounts) {
+      throw new ApiError(130010, `this app may have at most ${ctx.app.maxOfficialAccounts} official accounts`);
+    }
+    const account = {
+      owner: input.Owner_Account,
+      name: input.Name,
+      introduction: input.Introduction ?? '',
+      faceUrl: input.FaceUrl ?? '',
+      organization: input.Organization ?? '',
+      customString: input.CustomString ?? '',
+      maxSubscriberNum: input.MaxSubscriberNum ?? DEFAULT_MAX_SUBSCRIBER_NUM,
+      createTime: ctx.now(),
+    };
+    if (customId !== undefined) {
+      if (!(await tx.insertOfficialAccount(sdkappid, { id: customId, ...account }))) {
+        throw new ApiError(130008, `OfficialAccountUserID "${customId}" is already in use`);
+      }
+      return { id: customId };
+    }
+    // 62^10 suffixes: a clash is astronomically rare, but never answer with a taken ID.
+    for (;;) {
+      const id = generateId();
+      if (await tx.insertOfficialAccount(sdkappid, { id, ...account })) return { id };
+    }
+  });
+}
+
+/** Names accepted in OfficialAccountBaseInfoFilter, mapped to the record field they read. */
+export const BASE_INFO_FIELDS = {
+  CreateTime: 'createTime',
+  Name: 'name',
+  Owner_Account: 'owner',
+  LastMsgTime: 'lastMsgTime',
+  SubscriberNum: 'subscriberNum',
+  Introduction: 'introduction',
+  FaceUrl: 'faceUrl',
+  Organization: 'organization',
+  CustomString: 'customString',
+  // Not in the documented filter list; returned only when asked for by name (§2.5).
+  MaxSubscriberNum: 'maxSubscriberNum',
+} as const satisfies Record<string, keyof OfficialAccountRecord>;
+
+export type BaseInfoField = keyof typeof BASE_INFO_FIELDS;
+export const DEFAULT_BASE_INFO_FIELDS: readonly BaseInfoField[] = [
+  'CreateTime', 'Name', 'Owner_Account', 'LastMsgTime', 'SubscriberNum', 'Introduction', 'FaceUrl', 'Organization', 'CustomString',
+];
+
+/** Picks the requested wire fields of an account; an empty or missing filter means all. */
+export function selectBaseInfo(account: OfficialAccountRecord, filter: readonly string[] | undefined): Record<string, string | number> {
+  const known = (filter ?? []).filter((name): name is BaseInfoField => Object.hasOwn(BASE_INFO_FIELDS, name));
+  const fields = known.length > 0 ? known : DEFAULT_BASE_INFO_FIELDS;
+  const out: Record<string, string | number> = {};
+  for (const field of fields) out[field] = account[BASE_INFO_FIELDS[field]];
+  return out;
+}
+
+export type InfoItem =
+  | { id: string; found: true; info: Record<string, string | number> }
+  | { id: string; found: false };
+
+export async function getOfficialAccountInfo(ctx: ServiceContext, ids: readonly string[], filter: readonly string[] | undefined): Promise<InfoItem[]> {
+  requireOfficialAccountService(ctx);
+  if (ids.length === 0) throw new ApiError(6017, 'OfficialAccountIdList must not be empty');
+  if (ids.length > MAX_INFO_BATCH) throw new ApiError(6017, `OfficialAccountIdList holds at most ${MAX_INFO_BATCH} IDs`);
+  const accounts = await ctx.store.getOfficialAccounts(ctx.app.sdkappid, ids);
+  return ids.map((id): InfoItem => {
+    const account = accounts.get(id);
+    return account ? { id, found: true, info: selectBaseInfo(account, filter) } : { id, found: false };
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * The embedded store: better-sqlite3 in WAL mode. WAL with synchronous=NORMAL survives a
+ * crash or SIGKILL of Herald without losing an acknowledged write (a power loss may drop the
+ * last few transactions; docs/reliability.md). One connection: SQLite serialises writers anyway
+ * and Kysely's driver queues transactions on it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database as Schema } from './schema.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { migrateToLatest } from './migrations.ts';
+
+export const SQLITE_FILE = 'herald.sqlite';
+
+/** Opens (creating if needed) the database in `dataDir`, or an in-memory one for null. */
+export async function openSqliteStore(dataDir: string | null): Promise<KyselyStore> {
+  let file = ':memory:';
+  if (dataDir !== null) {
+    mkdirSync(dataDir, { recursive: true });
+    file = join(dataDir, SQLITE_FILE);
+  }
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  // Another process (the CLI) may hold the write lock for a moment; wait instead of failing.
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(kysely as Kysely<unknown>);
+  return new KyselyStore('sqlite', kysely);
+}
