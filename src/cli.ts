@@ -39,7 +39,7 @@ function storeConfig(flags: { data?: string }) {
 function describeApp(app: AppRecord): string {
   const limits = Object.entries(app.rateLimits).map(([k, v]) => `${k}=${v}/s`).join(' ') || 'documented defaults';
   return `${app.sdkappid}  admins=${app.admins.join(',')}  officialAccounts=${app.officialAccountEnabled ? 'on' : 'off'}` +
-    `  maxOfficialAccounts=${app.maxOfficialAccounts}  rateLimits=${limits}`;
+    `  maxOfficialAccounts=${app.maxOfficialAccounts}  rateLimits=${limits}  send=${app.sendPerSecond}/s,${app.sendPerHour}/h`;
 }
 
 function parsePositive(name: string, raw: string): number {
@@ -61,6 +61,8 @@ interface AppFlags {
   maxOfficialAccounts?: string;
   officialAccount?: string;
   rateLimit?: string;
+  sendPerSecond?: string;
+  sendPerHour?: string;
 }
 
 function appOptions(cmd: Command): Command {
@@ -69,7 +71,9 @@ function appOptions(cmd: Command): Command {
     .option('--admin <ids>', 'comma-separated admin identifiers (at most 10)')
     .option('--max-official-accounts <n>', 'most official accounts the app may hold (130010 beyond)')
     .option('--official-account <on|off>', 'official-account service switch (131000 when off)')
-    .option('--rate-limit <n>', 'calls/s for every command of this app (0 = unlimited)');
+    .option('--rate-limit <n>', 'calls/s for every command of this app (0 = unlimited)')
+    .option('--send-per-second <n>', 'messages/s per official account (0 = unlimited)')
+    .option('--send-per-hour <n>', 'messages/hour per official account (0 = unlimited)');
 }
 
 function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
@@ -81,6 +85,8 @@ function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
   if (flags.admin !== undefined) next.admins = parseAdmins('--admin', flags.admin);
   if (flags.maxOfficialAccounts !== undefined) next.maxOfficialAccounts = parsePositive('--max-official-accounts', flags.maxOfficialAccounts);
   if (flags.officialAccount !== undefined) next.officialAccountEnabled = parseSwitch('--official-account', flags.officialAccount);
+  if (flags.sendPerSecond !== undefined) next.sendPerSecond = parsePositive('--send-per-second', flags.sendPerSecond);
+  if (flags.sendPerHour !== undefined) next.sendPerHour = parsePositive('--send-per-hour', flags.sendPerHour);
   if (flags.rateLimit !== undefined) next.rateLimits = { ...next.rateLimits, '*': parsePositive('--rate-limit', flags.rateLimit) };
   return next;
 }
@@ -99,6 +105,8 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['tlsKey', 'PEM private key for --tls-cert'],
   ['logLevel', 'fatal|error|warn|info|debug|trace|silent'],
   ['rateLimit', 'calls/s for every command (0 = off)'],
+  ['sendPerSecond', 'messages/s per official account (0 = off)'],
+  ['sendPerHour', 'messages/hour per official account (0 = off)'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -115,6 +123,8 @@ serve.action((flags: ConfigInput) =>
       tls: config.tls,
       logLevel: config.logLevel,
       rateLimit: config.rateLimit,
+      sendPerSecond: config.sendPerSecond,
+      sendPerHour: config.sendPerHour,
       bodyLimit: config.bodyLimit,
     });
     const app = config.app ? herald.apps.find((a) => a.sdkappid === config.app?.sdkappid) : herald.apps[0];

@@ -27,13 +27,17 @@ export interface HeraldConfig {
   logLevel: LogLevel;
   /** Calls/s for every command of every app; 0 switches rate limits off; null = per-app values. */
   rateLimit: number | null;
+  /** Messages per second / per hour for every official account; 0 = off; null = per-app values. */
+  sendPerSecond: number | null;
+  sendPerHour: number | null;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
 }
 
 /** The names a user can set; each maps to an env var HERALD_<NAME> and a flag --<name>. */
 export type ConfigInput = Partial<Record<
-  'host' | 'port' | 'data' | 'sdkappid' | 'secretKey' | 'admin' | 'tlsCert' | 'tlsKey' | 'logLevel' | 'rateLimit',
+  'host' | 'port' | 'data' | 'sdkappid' | 'secretKey' | 'admin' | 'tlsCert' | 'tlsKey' | 'logLevel' | 'rateLimit'
+  | 'sendPerSecond' | 'sendPerHour',
   string
 >>;
 
@@ -48,6 +52,8 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   tlsKey: 'HERALD_TLS_KEY',
   logLevel: 'HERALD_LOG_LEVEL',
   rateLimit: 'HERALD_RATE_LIMIT',
+  sendPerSecond: 'HERALD_SEND_PER_SECOND',
+  sendPerHour: 'HERALD_SEND_PER_HOUR',
 };
 
 export const DEFAULT_PORT = 9500;
@@ -122,6 +128,8 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     tls,
     logLevel,
     rateLimit: input.rateLimit !== undefined ? parseInteger(label('rateLimit'), input.rateLimit, 0, 1_000_000_000) : null,
+    sendPerSecond: input.sendPerSecond !== undefined ? parseInteger(label('sendPerSecond'), input.sendPerSecond, 0, 1_000_000_000) : null,
+    sendPerHour: input.sendPerHour !== undefined ? parseInteger(label('sendPerHour'), input.sendPerHour, 0, 1_000_000_000) : null,
     bodyLimit: 1024 * 1024,
   };
 }

@@ -22,6 +22,8 @@ export const ERRORS = {
   70014: 'sdkappid in the URL does not match the SDKAppID the UserSig was issued for',
   70016: 'no secret key exists for this SDKAppID',
   70050: 'too many failed UserSig verifications; retry after 1 minute',
+  // Messages (platform.md §5.4)
+  80002: 'message content is too long; at most 12 KB',
   // Accounts (platform.md §4)
   40601: 'profile field value exceeds 500 bytes',
   70107: 'Err_TLS_PT_Open_Login_Account_Not_Exist',

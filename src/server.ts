@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppRegistry, newApp, saveApp, type NewAppOptions } from './auth/apps.ts';
 import { UserSigVerifier } from './auth/verifier.ts';
 import type { LogLevel } from './config.ts';
@@ -14,7 +14,7 @@ import type { Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
 import { buildRegistry } from './wire/commands.ts';
 import { fail } from './wire/envelope.ts';
-import { RateLimits } from './wire/limits.ts';
+import { AccountSendLimits, RateLimits } from './wire/limits.ts';
 import { Pipeline } from './wire/pipeline.ts';
 
 export interface HeraldOptions {
@@ -32,6 +32,9 @@ export interface HeraldOptions {
   /** Calls/s for every command of every app; 0 = no limits; null/omitted = per-app values. */
   rateLimit?: number | null;
   bodyLimit?: number;
+  /** Messages per second / per hour for every official account (0 = off); null = per-app values. */
+  sendPerSecond?: number | null;
+  sendPerHour?: number | null;
   /** Unix-seconds clock; tests move it to expire UserSigs. */
   clock?: () => number;
 }
@@ -49,9 +52,24 @@ export interface Herald {
 
 const systemClock = () => Math.floor(Date.now() / 1000);
 
-/** Never let a UserSig reach a log line, whatever logs the URL. */
+/**
+ * Never let a UserSig reach a log line, whatever logs the URL. Parameter names are compared the
+ * way the query parser reads them (percent-decoded, any letter case), so `us%65rSig=` is caught.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]usersig=)[^&]*/gi, '$1[redacted]');
+  return url.replace(/([?&])([^=&]*)=([^&]*)/g, (whole, sep: string, name: string) => {
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // not valid percent-encoding: compare the raw name
+    }
+    return decoded.toLowerCase() === 'usersig' ? `${sep}${name}=[redacted]` : whole;
+  });
+}
+
+function elapsedMs(reply: { elapsedTime: number }): number {
+  return Math.round(reply.elapsedTime * 100) / 100;
 }
 
 async function seedApps(store: Store, options: HeraldOptions, now: number): Promise<{ apps: AppRecord[]; created: boolean }> {
@@ -71,7 +89,9 @@ async function seedApps(store: Store, options: HeraldOptions, now: number): Prom
       ? { ...existing, secretKey: seed.secretKey ?? existing.secretKey, admins: seed.admins ?? existing.admins,
           ...(seed.maxOfficialAccounts !== undefined && { maxOfficialAccounts: seed.maxOfficialAccounts }),
           ...(seed.officialAccountEnabled !== undefined && { officialAccountEnabled: seed.officialAccountEnabled }),
-          ...(seed.rateLimits !== undefined && { rateLimits: seed.rateLimits }) }
+          ...(seed.rateLimits !== undefined && { rateLimits: seed.rateLimits }),
+          ...(seed.sendPerSecond !== undefined && { sendPerSecond: seed.sendPerSecond }),
+          ...(seed.sendPerHour !== undefined && { sendPerHour: seed.sendPerHour }) }
       : newApp(seed, now);
     await saveApp(store, app, now);
     apps.push(app);
@@ -122,6 +142,16 @@ function buildServer(store: Store, options: HeraldOptions, clock: () => number):
     // One access line per call is written by the handler itself (command, sdkappid, code).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
+    // Paths the router rejects are still answered with the envelope (HTTP 200), not Fastify's
+    // 400/414 pages (which would also echo the URL, UserSig included): a path segment longer than
+    // any service or command is an unknown resource (60009), an undecodable path 60002.
+    frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+      const envelope = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? fail(60009, 'request resource error: use POST /v4/<service>/<command>')
+        : fail(60002, 'HTTP request could not be parsed');
+      request.log.info({ path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code, ms: elapsedMs(reply) }, 'call');
+      return reply.code(200).send(envelope);
+    },
     ...(options.tls && { https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } }),
   }) as unknown as FastifyInstance;
 
@@ -130,6 +160,7 @@ function buildServer(store: Store, options: HeraldOptions, clock: () => number):
     verifier: new UserSigVerifier(),
     registry: buildRegistry(),
     limits: new RateLimits(options.rateLimit ?? null),
+    sendLimits: new AccountSendLimits({ perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
     store,
     now: clock,
   });
@@ -175,7 +206,7 @@ function buildServer(store: Store, options: HeraldOptions, clock: () => number):
   });
 
   server.setNotFoundHandler((request, reply) => {
-    request.log.info({ path: redactUrl(request.url), code: 60009 }, 'call');
+    request.log.info({ path: redactUrl(request.url), code: 60009, ms: elapsedMs(reply) }, 'call');
     return reply.code(200).send(fail(60009, 'request resource error: use POST /v4/<service>/<command>'));
   });
 
@@ -183,7 +214,7 @@ function buildServer(store: Store, options: HeraldOptions, clock: () => number):
     const envelope = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
       ? fail(60003, `request body exceeds ${bodyLimit} bytes`)
       : fail(60002, 'HTTP request could not be parsed');
-    request.log.info({ path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code }, 'call');
+    request.log.info({ path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code, ms: elapsedMs(reply) }, 'call');
     return reply.code(200).send(envelope);
   });
 

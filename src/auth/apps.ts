@@ -8,6 +8,9 @@ import type { AppRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 
 export const DEFAULT_MAX_OFFICIAL_ACCOUNTS = 100_000;
+/** Documented per-account send limits (official-accounts.md §4.10). */
+export const DEFAULT_SEND_PER_SECOND = 1;
+export const DEFAULT_SEND_PER_HOUR = 2;
 
 export interface NewAppOptions {
   sdkappid?: number;
@@ -16,6 +19,8 @@ export interface NewAppOptions {
   maxOfficialAccounts?: number;
   officialAccountEnabled?: boolean;
   rateLimits?: Record<string, number>;
+  sendPerSecond?: number;
+  sendPerHour?: number;
 }
 
 /** Tencent SDKAppIDs look like 14xxxxxxxx; secret keys like 64 hex characters. */
@@ -27,6 +32,8 @@ export function newApp(options: NewAppOptions, now: number): AppRecord {
     officialAccountEnabled: options.officialAccountEnabled ?? true,
     maxOfficialAccounts: options.maxOfficialAccounts ?? DEFAULT_MAX_OFFICIAL_ACCOUNTS,
     rateLimits: options.rateLimits ?? {},
+    sendPerSecond: options.sendPerSecond ?? DEFAULT_SEND_PER_SECOND,
+    sendPerHour: options.sendPerHour ?? DEFAULT_SEND_PER_HOUR,
     createdAt: now,
   };
 }

@@ -64,7 +64,11 @@ export async function deleteAccounts(ctx: ServiceContext, userIds: readonly stri
       if (!existing.has(userId)) return { userId, resultCode: 70107, resultInfo: 'Err_TLS_PT_Open_Login_Account_Not_Exist' };
       return { userId, resultCode: 0, resultInfo: '' };
     });
-    await tx.deleteAccounts(ctx.app.sdkappid, results.filter((r) => r.resultCode === 0).map((r) => r.userId));
+    const deleted = results.filter((r) => r.resultCode === 0).map((r) => r.userId);
+    // A deleted user stops being a subscriber anywhere (SubscriberNum follows). Official accounts
+    // the user owns are kept: destroying a channel is never a side effect (README).
+    await tx.removeUserSubscriptions(ctx.app.sdkappid, deleted);
+    await tx.deleteAccounts(ctx.app.sdkappid, deleted);
     return results;
   });
 }

@@ -155,3 +155,43 @@ export async function getOfficialAccountInfo(ctx: ServiceContext, ids: readonly 
     return account ? { id, found: true, info: selectBaseInfo(account, filter) } : { id, found: false };
   });
 }
+
+/** destroy_official_account: the account, its subscriptions and its history go together. */
+export async function destroyOfficialAccount(ctx: ServiceContext, id: string): Promise<OfficialAccountRecord> {
+  requireOfficialAccountService(ctx);
+  return ctx.store.transaction(async (tx) => {
+    const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
+    if (!account) throw new ApiError(130004, `official account "${id}" does not exist`);
+    await tx.deleteOfficialAccount(ctx.app.sdkappid, id);
+    return account;
+  });
+}
+
+export interface ModifyInput extends OfficialAccountProfile {
+  MaxSubscriberNum?: number | undefined;
+}
+
+/**
+ * modify_official_account_base_info: only the fields present change. Lowering MaxSubscriberNum
+ * below SubscriberNum keeps every existing subscriber; new subscriptions fail (Result 0) until
+ * the count is below the cap again.
+ */
+export async function modifyOfficialAccount(ctx: ServiceContext, id: string, input: ModifyInput): Promise<{ before: OfficialAccountRecord; after: OfficialAccountRecord }> {
+  requireOfficialAccountService(ctx);
+  if (input.Name === '') throw new ApiError(6017, 'Name must not be empty');
+  checkProfileLimits(input);
+  return ctx.store.transaction(async (tx) => {
+    const before = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
+    if (!before) throw new ApiError(130004, `official account "${id}" does not exist`);
+    const changes = {
+      ...(input.Name !== undefined && { name: input.Name }),
+      ...(input.Introduction !== undefined && { introduction: input.Introduction }),
+      ...(input.FaceUrl !== undefined && { faceUrl: input.FaceUrl }),
+      ...(input.Organization !== undefined && { organization: input.Organization }),
+      ...(input.CustomString !== undefined && { customString: input.CustomString }),
+      ...(input.MaxSubscriberNum !== undefined && { maxSubscriberNum: input.MaxSubscriberNum }),
+    };
+    await tx.updateOfficialAccount(ctx.app.sdkappid, id, changes);
+    return { before, after: { ...before, ...changes } };
+  });
+}

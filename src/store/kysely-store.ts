@@ -3,9 +3,12 @@
  * speak (ON CONFLICT, RETURNING), so the two implementations differ only in how they connect
  * (sqlite.ts, postgres.ts).
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, OfficialAccountsTable, AppsTable } from './schema.ts';
-import type { AccountInput, AppRecord, NewOfficialAccount, OfficialAccountRecord } from './records.ts';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { AppsTable, Database, MessagesTable, OfficialAccountsTable, SubscriptionsTable } from './schema.ts';
+import type {
+  AccountInput, AppRecord, MessageRecord, MsgFlag, NewMessage, NewOfficialAccount, OfficialAccountChanges,
+  OfficialAccountRecord, SubscriptionRecord,
+} from './records.ts';
 import type { Store, StoreTx } from './store.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -26,6 +29,47 @@ function toOfficialAccount(row: Selectable<OfficialAccountsTable>): OfficialAcco
   };
 }
 
+function toSubscription(row: Selectable<SubscriptionsTable>): SubscriptionRecord {
+  return {
+    officialAccountId: row.oa_id,
+    userId: row.user_id,
+    subSeq: Number(row.sub_seq),
+    subscribeTime: Number(row.subscribe_time),
+    customString: row.custom_string,
+    msgFlag: row.msg_flag as MsgFlag,
+    lastSendMsgTime: Number(row.last_send_msg_time),
+  };
+}
+
+function toMessage(row: Selectable<MessagesTable>): MessageRecord {
+  return {
+    officialAccountId: row.oa_id,
+    seq: Number(row.seq),
+    msgKey: row.msg_key,
+    random: Number(row.random),
+    time: Number(row.time),
+    fromAccount: row.from_account,
+    body: JSON.parse(row.body) as unknown[],
+    cloudCustomData: row.cloud_custom_data,
+    offlinePushInfo: row.offline_push_info === null ? null : (JSON.parse(row.offline_push_info) as Record<string, unknown>),
+    options: JSON.parse(row.options) as MessageRecord['options'],
+    onlineOnly: Number(row.online_only) === 1,
+    contentHash: row.content_hash,
+    recalled: Number(row.recalled) === 1,
+    recallReason: row.recall_reason,
+    recallTime: row.recall_time === null ? null : Number(row.recall_time),
+  };
+}
+
+const CHANGE_COLUMNS = {
+  name: 'name',
+  introduction: 'introduction',
+  faceUrl: 'face_url',
+  organization: 'organization',
+  customString: 'custom_string',
+  maxSubscriberNum: 'max_subscriber_num',
+} as const satisfies Record<keyof OfficialAccountChanges, keyof OfficialAccountsTable>;
+
 function toApp(row: Selectable<AppsTable>): AppRecord {
   return {
     sdkappid: Number(row.sdkappid),
@@ -34,12 +78,17 @@ function toApp(row: Selectable<AppsTable>): AppRecord {
     officialAccountEnabled: Number(row.official_account_enabled) === 1,
     maxOfficialAccounts: Number(row.max_official_accounts),
     rateLimits: JSON.parse(row.rate_limits) as Record<string, number>,
+    sendPerSecond: Number(row.send_per_second),
+    sendPerHour: Number(row.send_per_hour),
     createdAt: Number(row.created_at),
   };
 }
 
 class KyselyTx implements StoreTx {
-  constructor(protected readonly db: Db) {}
+  constructor(
+    protected readonly db: Db,
+    protected readonly dialect: 'sqlite' | 'postgres',
+  ) {}
 
   async upsertAccounts(sdkappid: number, accounts: readonly AccountInput[], now: number): Promise<void> {
     for (const account of accounts) {
@@ -112,6 +161,258 @@ class KyselyTx implements StoreTx {
     for (const row of rows) found.set(row.id, toOfficialAccount(row));
     return found;
   }
+
+  async lockOfficialAccount(sdkappid: number, id: string): Promise<OfficialAccountRecord | undefined> {
+    const row = await this.db
+      .selectFrom('official_accounts')
+      .selectAll()
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', id)
+      .$if(this.dialect === 'postgres', (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    return row ? toOfficialAccount(row) : undefined;
+  }
+
+  async updateOfficialAccount(sdkappid: number, id: string, changes: OfficialAccountChanges): Promise<void> {
+    const set: Record<string, string | number> = {};
+    for (const [field, column] of Object.entries(CHANGE_COLUMNS) as [keyof OfficialAccountChanges, string][]) {
+      const value = changes[field];
+      if (value !== undefined) set[column] = value;
+    }
+    if (Object.keys(set).length === 0) return;
+    await this.db.updateTable('official_accounts').set(set).where('sdkappid', '=', sdkappid).where('id', '=', id).execute();
+  }
+
+  async deleteOfficialAccount(sdkappid: number, id: string): Promise<boolean> {
+    await this.db.deleteFrom('subscriptions').where('sdkappid', '=', sdkappid).where('oa_id', '=', id).execute();
+    await this.db.deleteFrom('messages').where('sdkappid', '=', sdkappid).where('oa_id', '=', id).execute();
+    const result = await this.db.deleteFrom('official_accounts').where('sdkappid', '=', sdkappid).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('subscriptions')
+      .select('user_id')
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('user_id', 'in', [...new Set(userIds)])
+      .execute();
+    return new Set(rows.map((r) => r.user_id));
+  }
+
+  async addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number): Promise<void> {
+    if (userIds.length === 0) return;
+    const n = userIds.length;
+    // One UPDATE both reserves a block of sub_seq values and keeps SubscriberNum exact.
+    const { next_sub_seq } = await this.db
+      .updateTable('official_accounts')
+      .set((eb) => ({ next_sub_seq: eb('next_sub_seq', '+', n), subscriber_num: eb('subscriber_num', '+', n) }))
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', officialAccountId)
+      .returning('next_sub_seq')
+      .executeTakeFirstOrThrow();
+    const first = Number(next_sub_seq) - n + 1;
+    await this.db
+      .insertInto('subscriptions')
+      .values(userIds.map((user_id, i) => ({ sdkappid, oa_id: officialAccountId, user_id, sub_seq: first + i, subscribe_time: now })))
+      .execute();
+  }
+
+  async removeSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const result = await this.db
+      .deleteFrom('subscriptions')
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('user_id', 'in', [...new Set(userIds)])
+      .executeTakeFirst();
+    const removed = Number(result.numDeletedRows);
+    await this.db
+      .updateTable('official_accounts')
+      .set((eb) => ({ subscriber_num: eb('subscriber_num', '-', removed) }))
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', officialAccountId)
+      .execute();
+  }
+
+  async removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const users = [...new Set(userIds)];
+    const rows = await this.db
+      .selectFrom('subscriptions')
+      .select(['oa_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('sdkappid', '=', sdkappid)
+      .where('user_id', 'in', users)
+      .groupBy('oa_id')
+      .orderBy('oa_id') // a fixed lock order, so concurrent deletes cannot deadlock on PostgreSQL
+      .execute();
+    for (const row of rows) {
+      await this.db
+        .updateTable('official_accounts')
+        .set((eb) => ({ subscriber_num: eb('subscriber_num', '-', Number(row.n)) }))
+        .where('sdkappid', '=', sdkappid)
+        .where('id', '=', row.oa_id)
+        .execute();
+    }
+    await this.db.deleteFrom('subscriptions').where('sdkappid', '=', sdkappid).where('user_id', 'in', users).execute();
+  }
+
+  async getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? toSubscription(row) : undefined;
+  }
+
+  async setSubscriptionCustomString(sdkappid: number, officialAccountId: string, userId: string, customString: string): Promise<void> {
+    await this.db
+      .updateTable('subscriptions')
+      .set({ custom_string: customString })
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriptionRecord[]> {
+    const rows = await this.db
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('sub_seq', '>', afterSeq)
+      .orderBy('sub_seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toSubscription);
+  }
+
+  async countUserSubscriptions(sdkappid: number, userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('subscriptions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('sdkappid', '=', sdkappid)
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async listUserSubscriptions(sdkappid: number, userId: string, offset: number, limit: number) {
+    const subs = await this.db
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('sdkappid', '=', sdkappid)
+      .where('user_id', '=', userId)
+      .orderBy('subscribe_time')
+      .orderBy('oa_id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    const accounts = await this.getOfficialAccounts(sdkappid, subs.map((s) => s.oa_id));
+    return subs.flatMap((row) => {
+      const account = accounts.get(row.oa_id);
+      return account ? [{ subscription: toSubscription(row), account }] : [];
+    });
+  }
+
+  async takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number> {
+    const row = await this.db
+      .updateTable('official_accounts')
+      .set((eb) => ({
+        next_seq: eb('next_seq', '+', 1),
+        // LastMsgTime never moves backwards, even if clocks of two nodes disagree.
+        last_msg_time: this.dialect === 'postgres' ? sql<number>`greatest(last_msg_time, ${time})` : sql<number>`max(last_msg_time, ${time})`,
+      }))
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', officialAccountId)
+      .returning('next_seq')
+      .executeTakeFirstOrThrow();
+    return Number(row.next_seq);
+  }
+
+  async insertMessage(sdkappid: number, message: NewMessage): Promise<void> {
+    await this.db
+      .insertInto('messages')
+      .values({
+        sdkappid,
+        oa_id: message.officialAccountId,
+        seq: message.seq,
+        msg_key: message.msgKey,
+        random: message.random,
+        time: message.time,
+        from_account: message.fromAccount,
+        body: JSON.stringify(message.body),
+        cloud_custom_data: message.cloudCustomData,
+        offline_push_info: message.offlinePushInfo === null ? null : JSON.stringify(message.offlinePushInfo),
+        options: JSON.stringify(message.options),
+        online_only: message.onlineOnly ? 1 : 0,
+        content_hash: message.contentHash,
+        recall_reason: null,
+        recall_time: null,
+      })
+      .execute();
+  }
+
+  async findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, contentHash: string, since: number): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('random', '=', random)
+      .where('content_hash', '=', contentHash)
+      .where('time', '>=', since)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toMessage(row) : undefined;
+  }
+
+  async listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('online_only', '=', 0)
+      .$if(beforeSeq !== null, (qb) => qb.where('seq', '<', beforeSeq as number))
+      .$if(!withRecalled, (qb) => qb.where('recalled', '=', 0))
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async getMessages(sdkappid: number, officialAccountId: string, seqs: readonly number[]): Promise<Map<number, MessageRecord>> {
+    const found = new Map<number, MessageRecord>();
+    if (seqs.length === 0) return found;
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('seq', 'in', [...new Set(seqs)])
+      .execute();
+    for (const row of rows) found.set(Number(row.seq), toMessage(row));
+    return found;
+  }
+
+  async markRecalled(sdkappid: number, officialAccountId: string, seqs: readonly number[], reason: string, time: number): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.db
+      .updateTable('messages')
+      .set({ recalled: 1, recall_reason: reason, recall_time: time })
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('seq', 'in', [...new Set(seqs)])
+      .execute();
+  }
 }
 
 export class KyselyStore extends KyselyTx implements Store {
@@ -120,11 +421,11 @@ export class KyselyStore extends KyselyTx implements Store {
     private readonly kysely: Kysely<Database>,
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
-    super(kysely);
+    super(kysely, kind);
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.kysely.transaction().execute((trx) => fn(new KyselyTx(trx)));
+    return this.kysely.transaction().execute((trx) => fn(new KyselyTx(trx, this.kind)));
   }
 
   async listApps(): Promise<AppRecord[]> {
@@ -144,6 +445,8 @@ export class KyselyStore extends KyselyTx implements Store {
       official_account_enabled: app.officialAccountEnabled ? 1 : 0,
       max_official_accounts: app.maxOfficialAccounts,
       rate_limits: JSON.stringify(app.rateLimits),
+      send_per_second: app.sendPerSecond,
+      send_per_hour: app.sendPerHour,
     };
     await this.kysely
       .insertInto('apps')

@@ -49,6 +49,52 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('official_accounts_owner').on('official_accounts').columns(['sdkappid', 'owner']).execute();
     },
   },
+  '0002_subscriptions_and_messages': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('send_per_second', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('apps').addColumn('send_per_hour', 'integer', (c) => c.notNull().defaultTo(2)).execute();
+      await db.schema.alterTable('official_accounts').addColumn('next_sub_seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+
+      await db.schema
+        .createTable('subscriptions')
+        .addColumn('sdkappid', 'bigint', (c) => c.notNull())
+        .addColumn('oa_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('sub_seq', 'bigint', (c) => c.notNull())
+        .addColumn('subscribe_time', 'bigint', (c) => c.notNull())
+        .addColumn('custom_string', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('msg_flag', 'text', (c) => c.notNull().defaultTo('AcceptAndNotify'))
+        .addColumn('last_send_msg_time', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('subscriptions_pk', ['sdkappid', 'oa_id', 'user_id'])
+        .execute();
+      // Keyset paging of an account's subscribers, and a user's subscriptions in subscribe order.
+      await db.schema.createIndex('subscriptions_by_seq').unique().on('subscriptions').columns(['sdkappid', 'oa_id', 'sub_seq']).execute();
+      await db.schema.createIndex('subscriptions_by_user').on('subscriptions').columns(['sdkappid', 'user_id', 'subscribe_time', 'oa_id']).execute();
+
+      await db.schema
+        .createTable('messages')
+        .addColumn('sdkappid', 'bigint', (c) => c.notNull())
+        .addColumn('oa_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('msg_key', 'text', (c) => c.notNull())
+        .addColumn('random', 'bigint', (c) => c.notNull())
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('from_account', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('cloud_custom_data', 'text')
+        .addColumn('offline_push_info', 'text')
+        .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('online_only', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('content_hash', 'text', (c) => c.notNull())
+        .addColumn('recalled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('recall_reason', 'text')
+        .addColumn('recall_time', 'bigint')
+        .addPrimaryKeyConstraint('messages_pk', ['sdkappid', 'oa_id', 'seq'])
+        .execute();
+      // Duplicate suppression looks up (account, Random) among recent messages.
+      await db.schema.createIndex('messages_by_random').on('messages').columns(['sdkappid', 'oa_id', 'random']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

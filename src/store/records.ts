@@ -8,6 +8,9 @@ export interface AppRecord {
   maxOfficialAccounts: number;
   /** "service/command" or "*" → calls per second; 0 means unlimited. Missing → documented default. */
   rateLimits: Record<string, number>;
+  /** Per official account send limits (documented: 1/s, 2/hour); 0 = unlimited. */
+  sendPerSecond: number;
+  sendPerHour: number;
   createdAt: number;
 }
 
@@ -32,3 +35,45 @@ export interface OfficialAccountRecord {
 }
 
 export type NewOfficialAccount = Omit<OfficialAccountRecord, 'subscriberNum' | 'lastMsgTime'>;
+
+export type MsgFlag = 'AcceptAndNotify' | 'AcceptNotNotify' | 'Discard';
+
+export interface SubscriptionRecord {
+  officialAccountId: string;
+  userId: string;
+  subSeq: number;
+  subscribeTime: number;
+  customString: string;
+  msgFlag: MsgFlag;
+  lastSendMsgTime: number;
+}
+
+/** A changeable subset of an official account's fields. */
+export type OfficialAccountChanges = Partial<Pick<OfficialAccountRecord,
+  'name' | 'introduction' | 'faceUrl' | 'organization' | 'customString' | 'maxSubscriberNum'>>;
+
+export interface MessageRecord {
+  officialAccountId: string;
+  seq: number;
+  msgKey: string;
+  random: number;
+  time: number;
+  fromAccount: string;
+  /** MsgBody as sent (JSON-compatible). */
+  body: unknown[];
+  cloudCustomData: string | null;
+  offlinePushInfo: Record<string, unknown> | null;
+  options: MessageOptions;
+  onlineOnly: boolean;
+  contentHash: string;
+  recalled: boolean;
+  recallReason: string | null;
+  recallTime: number | null;
+}
+
+export interface MessageOptions {
+  sendMsgControl?: string[];
+  forbidCallbackControl?: string[];
+}
+
+export type NewMessage = Omit<MessageRecord, 'recalled' | 'recallReason' | 'recallTime'>;

@@ -14,6 +14,9 @@ export interface AppsTable {
   max_official_accounts: number;
   /** JSON object: "service/command" or "*" → calls per second (0 = unlimited). */
   rate_limits: string;
+  /** Per official account: messages per second and per hour (0 = unlimited). */
+  send_per_second: number;
+  send_per_hour: number;
   created_at: number;
 }
 
@@ -39,10 +42,47 @@ export interface OfficialAccountsTable {
   last_msg_time: Generated<number>;
   create_time: number;
   next_seq: Generated<number>;
+  next_sub_seq: Generated<number>;
+}
+
+export interface SubscriptionsTable {
+  sdkappid: number;
+  oa_id: string;
+  user_id: string;
+  /** Per-account, ever-increasing: the stable order and cursor of get_subscriber_info. */
+  sub_seq: number;
+  subscribe_time: number;
+  custom_string: Generated<string>;
+  msg_flag: Generated<string>;
+  last_send_msg_time: Generated<number>;
+}
+
+export interface MessagesTable {
+  sdkappid: number;
+  oa_id: string;
+  seq: number;
+  msg_key: string;
+  random: number;
+  time: number;
+  from_account: string;
+  /** JSON text of MsgBody. */
+  body: string;
+  cloud_custom_data: string | null;
+  /** JSON text of OfflinePushInfo. */
+  offline_push_info: string | null;
+  /** JSON text of the send options kept with the message (SendMsgControl, ForbidCallbackControl). */
+  options: string;
+  online_only: number;
+  content_hash: string;
+  recalled: Generated<number>;
+  recall_reason: string | null;
+  recall_time: number | null;
 }
 
 export interface Database {
   apps: AppsTable;
   accounts: AccountsTable;
   official_accounts: OfficialAccountsTable;
+  subscriptions: SubscriptionsTable;
+  messages: MessagesTable;
 }

@@ -3,7 +3,10 @@
  * PostgreSQL implementations satisfy it. Every command runs its writes inside one
  * `transaction`, so a failed command leaves nothing behind.
  */
-import type { AccountInput, AppRecord, NewOfficialAccount, OfficialAccountRecord } from './records.ts';
+import type {
+  AccountInput, AppRecord, MessageRecord, NewMessage, NewOfficialAccount, OfficialAccountChanges, OfficialAccountRecord,
+  SubscriptionRecord,
+} from './records.ts';
 
 export interface StoreTx {
   // accounts
@@ -17,6 +20,42 @@ export interface StoreTx {
   /** Inserts the account; false when the ID is already taken (nothing written then). */
   insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean>;
   getOfficialAccounts(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>>;
+  /**
+   * Reads one account for a change; on PostgreSQL the row stays locked until the transaction
+   * ends, which serialises writers of one account across nodes (SQLite serialises all writers).
+   */
+  lockOfficialAccount(sdkappid: number, id: string): Promise<OfficialAccountRecord | undefined>;
+  updateOfficialAccount(sdkappid: number, id: string, changes: OfficialAccountChanges): Promise<void>;
+  /** Removes the account with its subscriptions and messages; false when it did not exist. */
+  deleteOfficialAccount(sdkappid: number, id: string): Promise<boolean>;
+
+  // subscriptions
+  /** The subset of `userIds` subscribed to the account. */
+  subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>>;
+  /** Subscribes new users (none may be subscribed yet) and raises SubscriberNum by as many. */
+  addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number): Promise<void>;
+  /** Unsubscribes users (all must be subscribed) and lowers SubscriberNum by as many. */
+  removeSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<void>;
+  /** Removes every subscription of these users, keeping each account's SubscriberNum right. */
+  removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<void>;
+  getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined>;
+  setSubscriptionCustomString(sdkappid: number, officialAccountId: string, userId: string, customString: string): Promise<void>;
+  /** Subscribers in subscription order with sub_seq > afterSeq. */
+  listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriptionRecord[]>;
+  countUserSubscriptions(sdkappid: number, userId: string): Promise<number>;
+  /** A user's subscriptions in subscribe order, with the accounts they belong to. */
+  listUserSubscriptions(sdkappid: number, userId: string, offset: number, limit: number): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
+
+  // messages
+  /** Takes the account's next message Seq and moves LastMsgTime; never repeats a Seq. */
+  takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number>;
+  insertMessage(sdkappid: number, message: NewMessage): Promise<void>;
+  /** A message of the account with this Random and content hash sent at or after `since`. */
+  findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, contentHash: string, since: number): Promise<MessageRecord | undefined>;
+  /** History, newest first, Seq below `beforeSeq` (all when null); online-only messages are never listed. */
+  listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]>;
+  getMessages(sdkappid: number, officialAccountId: string, seqs: readonly number[]): Promise<Map<number, MessageRecord>>;
+  markRecalled(sdkappid: number, officialAccountId: string, seqs: readonly number[], reason: string, time: number): Promise<void>;
 }
 
 export interface Store extends StoreTx {

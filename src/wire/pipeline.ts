@@ -12,7 +12,7 @@ import type { AppRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { commandKey, type Command } from './command.ts';
 import { fail, ok, type Envelope } from './envelope.ts';
-import type { RateLimits } from './limits.ts';
+import type { AccountSendLimits, RateLimits } from './limits.ts';
 import { readQuery } from './query.ts';
 
 export interface CallRequest {
@@ -37,6 +37,7 @@ export interface PipelineDeps {
   verifier: UserSigVerifier;
   registry: Map<string, Command>;
   limits: RateLimits;
+  sendLimits: AccountSendLimits;
   store: Store;
   now(): number;
 }
@@ -102,7 +103,7 @@ export class Pipeline {
     const validation = command.validate(parseBody(req.body));
     if (!validation.ok) throw new ApiError(command.invalidCode, validation.problem);
     const fields = await command.run(
-      { app, operator: query.identifier, store: this.deps.store, now: this.deps.now },
+      { app, operator: query.identifier, store: this.deps.store, sendLimits: this.deps.sendLimits, now: this.deps.now },
       validation.value,
     );
     return ok(fields);

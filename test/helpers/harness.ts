@@ -42,6 +42,8 @@ export async function startTestHerald(options: HeraldOptions & { dataDir?: strin
   const herald = await startHerald({
     logLevel: 'silent',
     rateLimit: 0,
+    sendPerSecond: 0,
+    sendPerHour: 0,
     apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN] }],
     ...options,
     dataDir,

@@ -1,0 +1,187 @@
+/**
+ * Broadcast messages, history and recall (official-accounts.md §4.10–4.12, §5).
+ * A broadcast is one row in the account's timeline, keyed by a per-account Seq that is taken
+ * in the same transaction as the insert: nothing is written per subscriber, so the cost of a
+ * send does not depend on how many subscribers the account has.
+ */
+import { createHash } from 'node:crypto';
+import { ApiError } from '../errors.ts';
+import type { MessageRecord } from '../store/records.ts';
+import type { ServiceContext } from './context.ts';
+import { validateMsgBody } from './message-body.ts';
+import { requireOfficialAccountService } from './official-accounts.ts';
+import { utf8Bytes } from './rules.ts';
+
+/** Message content limit (platform.md §1.7): MsgBody plus CloudCustomData, UTF-8 JSON. */
+export const MAX_MESSAGE_BYTES = 12 * 1024;
+export const DEDUPE_WINDOW_SECONDS = 5 * 60;
+export const MAX_HISTORY_PAGE = 20;
+export const MAX_RECALL_KEYS = 10;
+export const MAX_RECALL_REASON_BYTES = 100;
+
+export interface SendInput {
+  officialAccountId: string;
+  random: number;
+  msgBody: unknown;
+  cloudCustomData?: string | undefined;
+  offlinePushInfo?: Record<string, unknown> | undefined;
+  forbidCallbackControl?: string[] | undefined;
+  onlineOnlyFlag?: number | undefined;
+  sendMsgControl?: string[] | undefined;
+}
+
+export interface SendResult {
+  msgTime: number;
+  msgKey: string;
+  seq: number;
+  /** True when this call repeated a message sent within 5 minutes (nothing new was stored). */
+  duplicate: boolean;
+}
+
+export function msgKey(seq: number, time: number): string {
+  return `${seq}_1_${time}`;
+}
+
+/** Parses "{Seq}_1_{ServerTime}"; null when the key does not have that shape. */
+export function parseMsgKey(key: string): { seq: number; time: number } | null {
+  const match = /^(\d{1,15})_1_(\d{1,15})$/.exec(key);
+  return match ? { seq: Number(match[1]), time: Number(match[2]) } : null;
+}
+
+function contentHash(body: unknown, cloudCustomData: string | undefined): string {
+  return createHash('sha256').update(JSON.stringify([body, cloudCustomData ?? null])).digest('base64');
+}
+
+export function checkSendInput(input: SendInput): void {
+  validateMsgBody(input.msgBody);
+  const size = utf8Bytes(JSON.stringify(input.msgBody)) + utf8Bytes(input.cloudCustomData ?? '');
+  if (size > MAX_MESSAGE_BYTES) throw new ApiError(80002, `message content is ${size} bytes; at most ${MAX_MESSAGE_BYTES}`);
+  if (input.onlineOnlyFlag !== undefined && input.onlineOnlyFlag !== 0 && input.onlineOnlyFlag !== 1) {
+    throw new ApiError(6017, 'OnlineOnlyFlag must be 0 or 1');
+  }
+  if (input.onlineOnlyFlag === 1 && input.sendMsgControl?.includes('NoLastMsg')) {
+    throw new ApiError(6017, 'SendMsgControl NoLastMsg cannot be combined with OnlineOnlyFlag 1');
+  }
+}
+
+/**
+ * send_official_account_msg. Validation, then duplicate suppression (same content and Random
+ * within 5 minutes answers with the first message's key and stores nothing), then the
+ * per-account limits, then Seq + insert in one transaction.
+ */
+export async function sendMessage(ctx: ServiceContext, input: SendInput): Promise<SendResult> {
+  requireOfficialAccountService(ctx);
+  checkSendInput(input);
+  const sdkappid = ctx.app.sdkappid;
+  const id = input.officialAccountId;
+  const hash = contentHash(input.msgBody, input.cloudCustomData);
+
+  const exists = (await ctx.store.getOfficialAccounts(sdkappid, [id])).has(id);
+  if (!exists) throw new ApiError(130004, `official account "${id}" does not exist`);
+  const earlier = await ctx.store.findDuplicateMessage(sdkappid, id, input.random, hash, ctx.now() - DEDUPE_WINDOW_SECONDS);
+  if (earlier) return { msgTime: earlier.time, msgKey: earlier.msgKey, seq: earlier.seq, duplicate: true };
+
+  const refusal = await ctx.sendLimits.allow(ctx.app, id);
+  if (refusal !== null) throw new ApiError(60007, refusal);
+
+  return ctx.store.transaction(async (tx) => {
+    if (!(await tx.lockOfficialAccount(sdkappid, id))) throw new ApiError(130004, `official account "${id}" does not exist`);
+    // Checked again under the lock: two identical sends racing must still store one message.
+    const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, ctx.now() - DEDUPE_WINDOW_SECONDS);
+    if (raced) return { msgTime: raced.time, msgKey: raced.msgKey, seq: raced.seq, duplicate: true };
+    const time = ctx.now();
+    const seq = await tx.takeMessageSeq(sdkappid, id, time);
+    const key = msgKey(seq, time);
+    await tx.insertMessage(sdkappid, {
+      officialAccountId: id,
+      seq,
+      msgKey: key,
+      random: input.random,
+      time,
+      fromAccount: id,
+      body: input.msgBody as unknown[],
+      cloudCustomData: input.cloudCustomData ?? null,
+      offlinePushInfo: input.offlinePushInfo ?? null,
+      options: {
+        ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
+        ...(input.forbidCallbackControl && { forbidCallbackControl: input.forbidCallbackControl }),
+      },
+      onlineOnly: input.onlineOnlyFlag === 1,
+      contentHash: hash,
+    });
+    return { msgTime: time, msgKey: key, seq, duplicate: false };
+  });
+}
+
+export interface HistoryPage {
+  messages: MessageRecord[];
+  lastMsgKey: string;
+  /** 1 the page is what was asked for, 0 truncated to 20, 2 no older history remains. */
+  isFinished: 0 | 1 | 2;
+}
+
+export async function getHistory(
+  ctx: ServiceContext,
+  officialAccountId: string,
+  reqMsgNumber: number,
+  lastMsgKey: string | undefined,
+  withRecalled: boolean,
+): Promise<HistoryPage> {
+  requireOfficialAccountService(ctx);
+  if (reqMsgNumber < 1) throw new ApiError(6017, 'ReqMsgNumber must be at least 1');
+  let beforeSeq: number | null = null;
+  if (lastMsgKey !== undefined && lastMsgKey !== '') {
+    const parsed = parseMsgKey(lastMsgKey);
+    if (!parsed) throw new ApiError(6017, `LastMsgKey "${lastMsgKey}" is not a MsgKey ({Seq}_1_{Time})`);
+    beforeSeq = parsed.seq;
+  }
+  const pageSize = Math.min(reqMsgNumber, MAX_HISTORY_PAGE);
+  const sdkappid = ctx.app.sdkappid;
+  return ctx.store.transaction(async (tx) => {
+    if (!(await tx.getOfficialAccounts(sdkappid, [officialAccountId])).has(officialAccountId)) {
+      throw new ApiError(130004, `official account "${officialAccountId}" does not exist`);
+    }
+    const rows = await tx.listMessages(sdkappid, officialAccountId, beforeSeq, pageSize + 1, withRecalled);
+    const messages = rows.slice(0, pageSize);
+    const more = rows.length > pageSize;
+    return {
+      messages,
+      lastMsgKey: messages.at(-1)?.msgKey ?? '',
+      isFinished: !more ? 2 : reqMsgNumber > MAX_HISTORY_PAGE ? 0 : 1,
+    };
+  });
+}
+
+/** Per-key outcome of a recall: 0 recalled, 1 no such message, 2 already recalled. */
+export type RecallCode = 0 | 1 | 2;
+
+export async function recallMessages(
+  ctx: ServiceContext,
+  officialAccountId: string,
+  keys: readonly string[],
+  reason: string,
+): Promise<{ results: { msgKey: string; retCode: RecallCode; seq?: number }[]; recalled: MessageRecord[] }> {
+  requireOfficialAccountService(ctx);
+  if (keys.length === 0) throw new ApiError(6017, 'MsgKeyList must not be empty');
+  if (keys.length > MAX_RECALL_KEYS) throw new ApiError(6017, `MsgKeyList holds at most ${MAX_RECALL_KEYS} keys`);
+  if (utf8Bytes(reason) > MAX_RECALL_REASON_BYTES) throw new ApiError(6017, `Reason exceeds ${MAX_RECALL_REASON_BYTES} bytes`);
+  const sdkappid = ctx.app.sdkappid;
+  return ctx.store.transaction(async (tx) => {
+    if (!(await tx.lockOfficialAccount(sdkappid, officialAccountId))) {
+      throw new ApiError(130004, `official account "${officialAccountId}" does not exist`);
+    }
+    const parsed = keys.map((key) => ({ key, at: parseMsgKey(key) }));
+    const found = await tx.getMessages(sdkappid, officialAccountId, parsed.flatMap((p) => (p.at ? [p.at.seq] : [])));
+    const recalled = new Map<number, MessageRecord>();
+    const results = parsed.map(({ key, at }) => {
+      const message = at ? found.get(at.seq) : undefined;
+      if (!message || message.msgKey !== key) return { msgKey: key, retCode: 1 as const };
+      if (message.recalled || recalled.has(message.seq)) return { msgKey: key, retCode: 2 as const, seq: message.seq };
+      recalled.set(message.seq, message);
+      return { msgKey: key, retCode: 0 as const, seq: message.seq };
+    });
+    const time = ctx.now();
+    await tx.markRecalled(sdkappid, officialAccountId, [...recalled.keys()], reason, time);
+    return { results, recalled: [...recalled.values()].map((m) => ({ ...m, recalled: true, recallReason: reason, recallTime: time })) };
+  });
+}

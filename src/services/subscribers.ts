@@ -1,0 +1,180 @@
+/**
+ * Subscriptions (official-accounts.md §4.5–4.9). SubscriberNum always moves in the same
+ * transaction as the subscription rows; get_subscriber_info pages by an ever-increasing
+ * per-account sub_seq, so a deep page costs what the first does and nobody is seen twice.
+ */
+import { ApiError } from '../errors.ts';
+import type { OfficialAccountRecord, SubscriptionRecord } from '../store/records.ts';
+import type { StoreTx } from '../store/store.ts';
+import type { ServiceContext } from './context.ts';
+import { requireOfficialAccountService, selectBaseInfo } from './official-accounts.ts';
+import { MAX_BATCH, utf8Bytes } from './rules.ts';
+
+export const MAX_SUBSCRIBER_CUSTOM_STRING_BYTES = 3000;
+export const MAX_PAGE = 200;
+
+/** Per-user outcome of add_subscriber / delete_subscriber: 0 failed, 1 done, 2 nothing to do. */
+export type SubscriberResult = 0 | 1 | 2;
+
+async function lockAccount(ctx: ServiceContext, tx: StoreTx, id: string): Promise<OfficialAccountRecord> {
+  const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
+  if (!account) throw new ApiError(130004, `official account "${id}" does not exist`);
+  return account;
+}
+
+function checkBatch(name: string, userIds: readonly string[]): void {
+  if (userIds.length === 0) throw new ApiError(6017, `${name} must not be empty`);
+  if (userIds.length > MAX_BATCH) throw new ApiError(6017, `${name} holds at most ${MAX_BATCH} users`);
+}
+
+/**
+ * add_subscriber: imported users become subscribers up to MaxSubscriberNum. Users that are not
+ * imported, that are past the cap, or that `refused` names get 0; the already subscribed get 2.
+ */
+export async function addSubscribers(
+  ctx: ServiceContext,
+  officialAccountId: string,
+  userIds: readonly string[],
+  refused: ReadonlySet<string> = new Set(),
+): Promise<{ results: { userId: string; result: SubscriberResult }[]; added: string[]; account: OfficialAccountRecord }> {
+  requireOfficialAccountService(ctx);
+  checkBatch('SubscriberList', userIds);
+  const sdkappid = ctx.app.sdkappid;
+  return ctx.store.transaction(async (tx) => {
+    const account = await lockAccount(ctx, tx, officialAccountId);
+    const already = await tx.subscribedAmong(sdkappid, officialAccountId, userIds);
+    const imported = await tx.existingAccounts(sdkappid, userIds);
+    let room = Math.max(0, account.maxSubscriberNum - account.subscriberNum);
+    const added: string[] = [];
+    const seen = new Set<string>();
+    const results = userIds.map((userId) => {
+      let result: SubscriberResult;
+      if (already.has(userId) || seen.has(userId)) result = 2;
+      else if (!imported.has(userId) || refused.has(userId) || room === 0) result = 0;
+      else {
+        result = 1;
+        room--;
+        added.push(userId);
+      }
+      seen.add(userId);
+      return { userId, result };
+    });
+    await tx.addSubscribers(sdkappid, officialAccountId, added, ctx.now());
+    return { results, added, account: { ...account, subscriberNum: account.subscriberNum + added.length } };
+  });
+}
+
+/** delete_subscriber: 1 removed, 2 was not a subscriber. */
+export async function deleteSubscribers(
+  ctx: ServiceContext,
+  officialAccountId: string,
+  userIds: readonly string[],
+): Promise<{ results: { userId: string; result: SubscriberResult }[]; removed: string[] }> {
+  requireOfficialAccountService(ctx);
+  checkBatch('SubscriberToDel_Account', userIds);
+  const sdkappid = ctx.app.sdkappid;
+  return ctx.store.transaction(async (tx) => {
+    await lockAccount(ctx, tx, officialAccountId);
+    const subscribed = await tx.subscribedAmong(sdkappid, officialAccountId, userIds);
+    const removed = new Set<string>();
+    const results = userIds.map((userId) => {
+      if (!subscribed.has(userId) || removed.has(userId)) return { userId, result: 2 as const };
+      removed.add(userId);
+      return { userId, result: 1 as const };
+    });
+    await tx.removeSubscribers(sdkappid, officialAccountId, [...removed]);
+    return { results, removed: [...removed] };
+  });
+}
+
+/** modify_subscriber_info: sets the subscriber's CustomString. */
+export async function modifySubscriberInfo(ctx: ServiceContext, officialAccountId: string, userId: string, customString: string): Promise<void> {
+  requireOfficialAccountService(ctx);
+  if (utf8Bytes(customString) > MAX_SUBSCRIBER_CUSTOM_STRING_BYTES) {
+    throw new ApiError(6017, `CustomString exceeds ${MAX_SUBSCRIBER_CUSTOM_STRING_BYTES} bytes (got ${utf8Bytes(customString)})`);
+  }
+  const sdkappid = ctx.app.sdkappid;
+  await ctx.store.transaction(async (tx) => {
+    await lockAccount(ctx, tx, officialAccountId);
+    if (!(await tx.getSubscription(sdkappid, officialAccountId, userId))) {
+      throw new ApiError(130002, `"${userId}" is not a subscriber of official account "${officialAccountId}"`);
+    }
+    await tx.setSubscriptionCustomString(sdkappid, officialAccountId, userId, customString);
+  });
+}
+
+/** The opaque Next cursor of get_subscriber_info: the last sub_seq seen, base64url-encoded. */
+export function encodeSubscriberCursor(subSeq: number): string {
+  return Buffer.from(`s${subSeq}`).toString('base64url');
+}
+
+export function decodeSubscriberCursor(next: string): number {
+  if (next === '') return 0;
+  const text = /^[A-Za-z0-9_-]+$/.test(next) ? Buffer.from(next, 'base64url').toString('latin1') : '';
+  const match = /^s(\d{1,15})$/.exec(text);
+  if (!match) throw new ApiError(6017, 'Next is not a cursor returned by get_subscriber_info');
+  return Number(match[1]);
+}
+
+export function checkPageLimit(limit: number | undefined): number {
+  if (limit === undefined) return MAX_PAGE;
+  if (limit < 1 || limit > MAX_PAGE) throw new ApiError(6017, `Limit must be between 1 and ${MAX_PAGE}`);
+  return limit;
+}
+
+export async function getSubscriberInfo(
+  ctx: ServiceContext,
+  officialAccountId: string,
+  limit: number | undefined,
+  next: string,
+): Promise<{ subscribers: SubscriptionRecord[]; subscriberNum: number; next: string }> {
+  requireOfficialAccountService(ctx);
+  const pageSize = checkPageLimit(limit);
+  const after = decodeSubscriberCursor(next);
+  const sdkappid = ctx.app.sdkappid;
+  // One read transaction: the page and the total come from the same snapshot.
+  return ctx.store.transaction(async (tx) => {
+    const account = (await tx.getOfficialAccounts(sdkappid, [officialAccountId])).get(officialAccountId);
+    if (!account) throw new ApiError(130004, `official account "${officialAccountId}" does not exist`);
+    const rows = await tx.listSubscribers(sdkappid, officialAccountId, after, pageSize + 1);
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    return {
+      subscribers: page,
+      subscriberNum: account.subscriberNum,
+      next: rows.length > pageSize && last ? encodeSubscriberCursor(last.subSeq) : '',
+    };
+  });
+}
+
+export const SELF_INFO_FIELDS = ['SubscribeTime', 'CustomString'] as const;
+
+export interface SubscribedListOptions {
+  offset: number | undefined;
+  limit: number | undefined;
+  baseInfoFilter: readonly string[] | undefined;
+  selfInfoFilter: readonly string[] | undefined;
+}
+
+export async function getSubscribedOfficialAccounts(ctx: ServiceContext, userId: string, options: SubscribedListOptions) {
+  requireOfficialAccountService(ctx);
+  const limit = checkPageLimit(options.limit);
+  const offset = options.offset ?? 0;
+  if (offset < 0) throw new ApiError(6017, 'Offset must not be negative');
+  const sdkappid = ctx.app.sdkappid;
+  const known = (options.selfInfoFilter ?? []).filter((f) => (SELF_INFO_FIELDS as readonly string[]).includes(f));
+  const selfFields = known.length > 0 ? known : SELF_INFO_FIELDS;
+  return ctx.store.transaction(async (tx) => {
+    const total = await tx.countUserSubscriptions(sdkappid, userId);
+    const rows = await tx.listUserSubscriptions(sdkappid, userId, offset, limit);
+    const items = rows.map(({ subscription, account }) => {
+      const selfInfo: Record<string, string | number> = {};
+      for (const field of selfFields) {
+        selfInfo[field] = field === 'SubscribeTime' ? subscription.subscribeTime : subscription.customString;
+      }
+      return { id: account.id, info: selectBaseInfo(account, options.baseInfoFilter), selfInfo };
+    });
+    const nextOffset = offset + rows.length;
+    return { items, totalCount: total, complete: nextOffset >= total, next: nextOffset };
+  });
+}
