@@ -7,7 +7,10 @@ import { Command, Option } from 'commander';
 import { banner } from './banner.ts';
 import { issueUserSig } from './auth/usersig.ts';
 import { newApp, saveApp } from './auth/apps.ts';
-import { ConfigError, ENV_NAMES, parseAdmins, parseSdkAppId, readEnv, resolveConfig, type ConfigInput } from './config.ts';
+import {
+  ConfigError, ENV_NAMES, parseAdmins, parseBeforeFailure, parseCallbackList, parseSdkAppId, parseWebhookUrl, readEnv,
+  resolveConfig, type ConfigInput,
+} from './config.ts';
 import type { AppRecord } from './store/records.ts';
 import { openStore } from './store/open.ts';
 import { startHerald } from './server.ts';
@@ -39,7 +42,9 @@ function storeConfig(flags: { data?: string }) {
 function describeApp(app: AppRecord): string {
   const limits = Object.entries(app.rateLimits).map(([k, v]) => `${k}=${v}/s`).join(' ') || 'documented defaults';
   return `${app.sdkappid}  admins=${app.admins.join(',')}  officialAccounts=${app.officialAccountEnabled ? 'on' : 'off'}` +
-    `  maxOfficialAccounts=${app.maxOfficialAccounts}  rateLimits=${limits}  send=${app.sendPerSecond}/s,${app.sendPerHour}/h`;
+    `  maxOfficialAccounts=${app.maxOfficialAccounts}  rateLimits=${limits}  send=${app.sendPerSecond}/s,${app.sendPerHour}/h` +
+    `  webhook=${app.webhook.url ?? 'none'}${app.webhook.token ? ' (signed)' : ''}` +
+    `${app.webhook.off.length > 0 ? ` off=${app.webhook.off.join(',')}` : ''}  beforeFailure=${app.webhook.beforeFailure}`;
 }
 
 function parsePositive(name: string, raw: string): number {
@@ -63,6 +68,10 @@ interface AppFlags {
   rateLimit?: string;
   sendPerSecond?: string;
   sendPerHour?: string;
+  webhookUrl?: string;
+  webhookToken?: string;
+  webhookOff?: string;
+  webhookBeforeFailure?: string;
 }
 
 function appOptions(cmd: Command): Command {
@@ -73,7 +82,11 @@ function appOptions(cmd: Command): Command {
     .option('--official-account <on|off>', 'official-account service switch (131000 when off)')
     .option('--rate-limit <n>', 'calls/s for every command of this app (0 = unlimited)')
     .option('--send-per-second <n>', 'messages/s per official account (0 = unlimited)')
-    .option('--send-per-hour <n>', 'messages/hour per official account (0 = unlimited)');
+    .option('--send-per-hour <n>', 'messages/hour per official account (0 = unlimited)')
+    .option('--webhook-url <url>', 'webhook URL (all callbacks on); "" removes it')
+    .option('--webhook-token <token>', 'sign webhook calls with this token; "" for none')
+    .option('--webhook-off <commands>', 'comma-separated CallbackCommands to switch off ("" = all on)')
+    .option('--webhook-before-failure <allow|reject>', 'what a failed before-webhook means');
 }
 
 function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
@@ -87,6 +100,10 @@ function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
   if (flags.officialAccount !== undefined) next.officialAccountEnabled = parseSwitch('--official-account', flags.officialAccount);
   if (flags.sendPerSecond !== undefined) next.sendPerSecond = parsePositive('--send-per-second', flags.sendPerSecond);
   if (flags.sendPerHour !== undefined) next.sendPerHour = parsePositive('--send-per-hour', flags.sendPerHour);
+  if (flags.webhookUrl !== undefined) next.webhook = { ...next.webhook, url: flags.webhookUrl === '' ? null : parseWebhookUrl('--webhook-url', flags.webhookUrl) };
+  if (flags.webhookToken !== undefined) next.webhook = { ...next.webhook, token: flags.webhookToken === '' ? null : flags.webhookToken };
+  if (flags.webhookOff !== undefined) next.webhook = { ...next.webhook, off: parseCallbackList('--webhook-off', flags.webhookOff) };
+  if (flags.webhookBeforeFailure !== undefined) next.webhook = { ...next.webhook, beforeFailure: parseBeforeFailure('--webhook-before-failure', flags.webhookBeforeFailure) };
   if (flags.rateLimit !== undefined) next.rateLimits = { ...next.rateLimits, '*': parsePositive('--rate-limit', flags.rateLimit) };
   return next;
 }
@@ -107,6 +124,11 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['rateLimit', 'calls/s for every command (0 = off)'],
   ['sendPerSecond', 'messages/s per official account (0 = off)'],
   ['sendPerHour', 'messages/hour per official account (0 = off)'],
+  ['webhookUrl', 'webhook URL of the app (all callbacks on)'],
+  ['webhookToken', 'webhook token: sign calls with RequestTime + Sign'],
+  ['webhookOff', 'comma-separated CallbackCommands to switch off'],
+  ['webhookRetryMs', 'first retry delay of an undelivered after-webhook, ms'],
+  ['webhookBeforeFailure', 'allow|reject: what a failed before-webhook means'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -119,7 +141,9 @@ serve.action((flags: ConfigInput) =>
       host: config.host,
       port: config.port,
       dataDir: config.dataDir,
-      apps: config.app ? [config.app] : [],
+      apps: config.app ? [{ ...config.app, ...(config.webhook && { webhook: config.webhook }) }] : [],
+      ...(!config.app && config.webhook && { defaultAppWebhook: config.webhook }),
+      webhookRetryMs: config.webhookRetryMs,
       tls: config.tls,
       logLevel: config.logLevel,
       rateLimit: config.rateLimit,
@@ -209,6 +233,40 @@ dataOption(appCmd.command('list').description('list apps'))
       const store = await openStore({ dataDir: storeConfig(flags).dataDir });
       try {
         for (const app of await store.listApps()) process.stdout.write(`${describeApp(app)}\n`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+dataOption(program.command('webhooks'))
+  .description('list recent webhook deliveries (newest first) with status, attempts and last error')
+  .option('--sdkappid <id>', 'only this app')
+  .option('--status <status>', 'pending | delivered | cancelled')
+  .option('--official-account <id>', 'only this official account')
+  .option('--limit <n>', 'how many', '50')
+  .option('--json', 'one JSON object per line, bodies included')
+  .action((flags: { data?: string; sdkappid?: string; status?: string; officialAccount?: string; limit: string; json?: boolean }) =>
+    run(async () => {
+      const config = storeConfig(flags);
+      if (flags.status !== undefined && !['pending', 'delivered', 'cancelled'].includes(flags.status)) {
+        throw new ConfigError(`--status must be pending, delivered or cancelled, got "${flags.status}"`);
+      }
+      const store = await openStore({ dataDir: config.dataDir });
+      try {
+        const events = await store.listWebhooks({
+          sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,
+          status: flags.status as 'pending' | 'delivered' | 'cancelled' | undefined,
+          officialAccountId: flags.officialAccount,
+          limit: Math.min(1000, parsePositive('--limit', flags.limit)),
+        });
+        for (const e of events) {
+          if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+          else {
+            process.stdout.write(`${e.id}  ${new Date(e.createdAt).toISOString()}  ${e.sdkappid}  ${e.command.replace('OfficialAccount.', '')}  ` +
+              `${e.officialAccountId}  ${e.status}  attempts=${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ''}\n`);
+          }
+        }
       } finally {
         await store.close();
       }

@@ -1,3 +1,6 @@
+import type { WebhookSettings } from './store/records.ts';
+import { isCallbackCommand } from './webhooks/commands.ts';
+
 /**
  * Typed configuration. Every setting can come from the environment (HERALD_*) or from the same
  * flag on `herald serve`; flags win. Bad configuration fails fast with one clear line
@@ -30,6 +33,9 @@ export interface HeraldConfig {
   /** Messages per second / per hour for every official account; 0 = off; null = per-app values. */
   sendPerSecond: number | null;
   sendPerHour: number | null;
+  /** Webhook settings for the app started with (null: keep what is stored). */
+  webhook: WebhookSettings | null;
+  webhookRetryMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
 }
@@ -37,7 +43,7 @@ export interface HeraldConfig {
 /** The names a user can set; each maps to an env var HERALD_<NAME> and a flag --<name>. */
 export type ConfigInput = Partial<Record<
   'host' | 'port' | 'data' | 'sdkappid' | 'secretKey' | 'admin' | 'tlsCert' | 'tlsKey' | 'logLevel' | 'rateLimit'
-  | 'sendPerSecond' | 'sendPerHour',
+  | 'sendPerSecond' | 'sendPerHour' | 'webhookUrl' | 'webhookToken' | 'webhookOff' | 'webhookRetryMs' | 'webhookBeforeFailure',
   string
 >>;
 
@@ -54,6 +60,11 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   rateLimit: 'HERALD_RATE_LIMIT',
   sendPerSecond: 'HERALD_SEND_PER_SECOND',
   sendPerHour: 'HERALD_SEND_PER_HOUR',
+  webhookUrl: 'HERALD_WEBHOOK_URL',
+  webhookToken: 'HERALD_WEBHOOK_TOKEN',
+  webhookOff: 'HERALD_WEBHOOK_OFF',
+  webhookRetryMs: 'HERALD_WEBHOOK_RETRY_MS',
+  webhookBeforeFailure: 'HERALD_WEBHOOK_BEFORE_FAILURE',
 };
 
 export const DEFAULT_PORT = 9500;
@@ -92,6 +103,30 @@ export function parseAdmins(name: string, raw: string): string[] {
   return admins;
 }
 
+export function parseWebhookUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  return raw;
+}
+
+export function parseCallbackList(name: string, raw: string): string[] {
+  const names = [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  for (const command of names) {
+    if (!isCallbackCommand(command)) throw new ConfigError(`${name}: "${command}" is not an OfficialAccount.* CallbackCommand`);
+  }
+  return names;
+}
+
+export function parseBeforeFailure(name: string, raw: string): WebhookSettings['beforeFailure'] {
+  if (raw !== 'allow' && raw !== 'reject') throw new ConfigError(`${name} must be allow or reject, got "${raw}"`);
+  return raw;
+}
+
 /** Merge env and flags (flags win) into a validated config. Throws ConfigError. */
 export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): HeraldConfig {
   const input: ConfigInput = { ...env, ...flags };
@@ -119,6 +154,20 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     tls = { cert: input.tlsCert, key: input.tlsKey };
   }
 
+  let webhook: WebhookSettings | null = null;
+  if (input.webhookUrl !== undefined) {
+    webhook = {
+      url: parseWebhookUrl(label('webhookUrl'), input.webhookUrl),
+      token: input.webhookToken ?? null,
+      off: input.webhookOff !== undefined ? parseCallbackList(label('webhookOff'), input.webhookOff) : [],
+      beforeFailure: input.webhookBeforeFailure !== undefined ? parseBeforeFailure(label('webhookBeforeFailure'), input.webhookBeforeFailure) : 'allow',
+    };
+  } else {
+    for (const key of ['webhookToken', 'webhookOff', 'webhookBeforeFailure'] as const) {
+      if (input[key] !== undefined) throw new ConfigError(`${label(key)} needs HERALD_WEBHOOK_URL`);
+    }
+  }
+
   return {
     host: input.host ?? '127.0.0.1',
     port: input.port !== undefined ? parseInteger(label('port'), input.port, 0, 65535) : DEFAULT_PORT,
@@ -130,6 +179,8 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     rateLimit: input.rateLimit !== undefined ? parseInteger(label('rateLimit'), input.rateLimit, 0, 1_000_000_000) : null,
     sendPerSecond: input.sendPerSecond !== undefined ? parseInteger(label('sendPerSecond'), input.sendPerSecond, 0, 1_000_000_000) : null,
     sendPerHour: input.sendPerHour !== undefined ? parseInteger(label('sendPerHour'), input.sendPerHour, 0, 1_000_000_000) : null,
+    webhook,
+    webhookRetryMs: input.webhookRetryMs !== undefined ? parseInteger(label('webhookRetryMs'), input.webhookRetryMs, 1, 3_600_000) : 1000,
     bodyLimit: 1024 * 1024,
   };
 }

@@ -24,6 +24,7 @@ export const ERRORS = {
   70050: 'too many failed UserSig verifications; retry after 1 minute',
   // Messages (platform.md §5.4)
   80002: 'message content is too long; at most 12 KB',
+  80003: 'the before webhook failed or timed out and the app refuses on webhook failure',
   // Accounts (platform.md §4)
   40601: 'profile field value exceeds 500 bytes',
   70107: 'Err_TLS_PT_Open_Login_Account_Not_Exist',
@@ -35,6 +36,8 @@ export const ERRORS = {
   6017: 'invalid request parameter',
   10004: 'internal server error; retry',
   20001: 'invalid request packet',
+  10016: 'the app backend refused the message (before-send webhook)',
+  20006: 'the app backend refused the request (before webhook)',
   130002: 'not enough permission for the operation',
   130004: 'official account does not exist or has been destroyed',
   130007: 'official account user ID is incorrect',
@@ -49,14 +52,29 @@ export function errorInfo(code: ErrorCode): string {
   return ERRORS[code];
 }
 
+/** App-defined codes a "before" webhook may return; they are passed to the caller as they are. */
+export const PASSTHROUGH_CODES = { min: 120001, max: 130000 } as const;
+
+export function isPassthroughCode(code: number): boolean {
+  return Number.isInteger(code) && code >= PASSTHROUGH_CODES.min && code <= PASSTHROUGH_CODES.max;
+}
+
 /** A failure that is answered with the Tencent envelope (always HTTP 200). */
 export class ApiError extends Error {
-  readonly code: ErrorCode;
+  readonly code: number;
   readonly info: string;
   constructor(code: ErrorCode, info?: string) {
     const text = info ?? ERRORS[code];
     super(`${code}: ${text}`);
     this.code = code;
     this.info = text;
+  }
+
+  /** An app-defined code from a before webhook (120001–130000), with the app's ErrorInfo. */
+  static passthrough(code: number, info: string): ApiError {
+    if (!isPassthroughCode(code)) throw new RangeError(`${code} is not an app-defined webhook code`);
+    const error = new ApiError(20006, info);
+    (error as { code: number }).code = code;
+    return error;
   }
 }

@@ -16,6 +16,9 @@ import { buildRegistry } from './wire/commands.ts';
 import { fail } from './wire/envelope.ts';
 import { AccountSendLimits, RateLimits } from './wire/limits.ts';
 import { Pipeline } from './wire/pipeline.ts';
+import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { WebhookGateway } from './webhooks/gateway.ts';
+import { WEBHOOK_TIMEOUT_MS } from './webhooks/transport.ts';
 
 export interface HeraldOptions {
   host?: string;
@@ -25,6 +28,8 @@ export interface HeraldOptions {
   dataDir?: string | null;
   /** Apps to create or update on start. When none is given and the store has no app, one is created. */
   apps?: NewAppOptions[];
+  /** Webhook settings for the default app (used when `apps` is empty), e.g. from HERALD_WEBHOOK_URL. */
+  defaultAppWebhook?: NewAppOptions['webhook'];
   tls?: { cert: string; key: string } | null;
   logLevel?: LogLevel;
   /** Where log lines go (default stdout); tests pass a stream to read them. */
@@ -35,6 +40,10 @@ export interface HeraldOptions {
   /** Messages per second / per hour for every official account (0 = off); null = per-app values. */
   sendPerSecond?: number | null;
   sendPerHour?: number | null;
+  /** First retry delay of an undelivered "after" webhook (doubles per failure, up to 60 s). */
+  webhookRetryMs?: number;
+  /** How long a webhook call may take (Tencent: 2 s). */
+  webhookTimeoutMs?: number;
   /** Unix-seconds clock; tests move it to expire UserSigs. */
   clock?: () => number;
 }
@@ -75,11 +84,18 @@ function elapsedMs(reply: { elapsedTime: number }): number {
 async function seedApps(store: Store, options: HeraldOptions, now: number): Promise<{ apps: AppRecord[]; created: boolean }> {
   const seeds = options.apps ?? [];
   if (seeds.length === 0) {
-    const existing = await store.listApps();
-    if (existing.length > 0) return { apps: existing, created: false };
-    const app = newApp({}, now);
-    await saveApp(store, app, now);
-    return { apps: [app], created: true };
+    const existing = [...(await store.listApps())].sort((a, b) => a.createdAt - b.createdAt);
+    const first = existing[0];
+    if (first === undefined) {
+      const app = newApp({ webhook: options.defaultAppWebhook }, now);
+      await saveApp(store, app, now);
+      return { apps: [app], created: true };
+    }
+    if (options.defaultAppWebhook) {
+      existing[0] = { ...first, webhook: { ...first.webhook, ...options.defaultAppWebhook } };
+      await saveApp(store, existing[0], now);
+    }
+    return { apps: existing, created: false };
   }
   const apps: AppRecord[] = [];
   for (const seed of seeds) {
@@ -91,7 +107,8 @@ async function seedApps(store: Store, options: HeraldOptions, now: number): Prom
           ...(seed.officialAccountEnabled !== undefined && { officialAccountEnabled: seed.officialAccountEnabled }),
           ...(seed.rateLimits !== undefined && { rateLimits: seed.rateLimits }),
           ...(seed.sendPerSecond !== undefined && { sendPerSecond: seed.sendPerSecond }),
-          ...(seed.sendPerHour !== undefined && { sendPerHour: seed.sendPerHour }) }
+          ...(seed.sendPerHour !== undefined && { sendPerHour: seed.sendPerHour }),
+          ...(seed.webhook !== undefined && { webhook: { ...existing.webhook, ...seed.webhook } }) }
       : newApp(seed, now);
     await saveApp(store, app, now);
     apps.push(app);
@@ -104,8 +121,16 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
   const store = await openStore({ dataDir: options.dataDir ?? null });
   try {
     const seeded = await seedApps(store, options, clock());
-    const server = buildServer(store, options, clock);
+    const apps = new AppRegistry(store);
+    const server = buildServer(store, apps, options, clock);
+    const dispatcher = new WebhookDispatcher(store, {
+      retryMs: options.webhookRetryMs ?? 1000,
+      timeoutMs: options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
+      getApp: (sdkappid) => apps.get(sdkappid),
+      log: server.log,
+    });
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    dispatcher.start();
     const address = server.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
     const host = options.host ?? '127.0.0.1';
@@ -118,8 +143,9 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       createdDefaultApp: seeded.created,
       server,
       close() {
-        // Fastify's close waits for in-flight requests; only then is the store closed.
-        closing ??= server.close().then(() => store.close());
+        // In-flight requests finish first, then deliveries in flight; only then is the store
+        // closed. Undelivered events stay in the outbox for the next start.
+        closing ??= server.close().then(() => dispatcher.stop()).then(() => store.close());
         return closing;
       },
     };
@@ -129,7 +155,7 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
   }
 }
 
-function buildServer(store: Store, options: HeraldOptions, clock: () => number): FastifyInstance {
+function buildServer(store: Store, apps: AppRegistry, options: HeraldOptions, clock: () => number): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const server = Fastify({
     logger: {
@@ -156,11 +182,12 @@ function buildServer(store: Store, options: HeraldOptions, clock: () => number):
   }) as unknown as FastifyInstance;
 
   const pipeline = new Pipeline({
-    apps: new AppRegistry(store),
+    apps,
     verifier: new UserSigVerifier(),
     registry: buildRegistry(),
     limits: new RateLimits(options.rateLimit ?? null),
     sendLimits: new AccountSendLimits({ perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
+    webhooks: new WebhookGateway(options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS),
     store,
     now: clock,
   });
@@ -180,6 +207,7 @@ function buildServer(store: Store, options: HeraldOptions, clock: () => number):
         command: request.params.command,
         query: request.query as Record<string, unknown>,
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
+        clientIp: request.ip,
       });
       const line = {
         service: request.params.service,

@@ -4,7 +4,7 @@
  * CLI (or by another node) are seen within a couple of seconds without a query per request.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AppRecord } from '../store/records.ts';
+import type { AppRecord, WebhookSettings } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 
 export const DEFAULT_MAX_OFFICIAL_ACCOUNTS = 100_000;
@@ -21,6 +21,7 @@ export interface NewAppOptions {
   rateLimits?: Record<string, number>;
   sendPerSecond?: number;
   sendPerHour?: number;
+  webhook?: Partial<WebhookSettings> | undefined;
 }
 
 /** Tencent SDKAppIDs look like 14xxxxxxxx; secret keys like 64 hex characters. */
@@ -34,6 +35,7 @@ export function newApp(options: NewAppOptions, now: number): AppRecord {
     rateLimits: options.rateLimits ?? {},
     sendPerSecond: options.sendPerSecond ?? DEFAULT_SEND_PER_SECOND,
     sendPerHour: options.sendPerHour ?? DEFAULT_SEND_PER_HOUR,
+    webhook: { url: null, token: null, off: [], beforeFailure: 'allow', ...(options.webhook ?? {}) },
     createdAt: now,
   };
 }

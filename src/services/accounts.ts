@@ -5,6 +5,7 @@
 import { ApiError } from '../errors.ts';
 import type { AccountInput } from '../store/records.ts';
 import type { ServiceContext } from './context.ts';
+import { emitUnsubscribed } from './subscribers.ts';
 import { MAX_PROFILE_VALUE_BYTES, userIdProblem, utf8Bytes } from './rules.ts';
 
 function profileProblem(account: AccountInput): string | null {
@@ -67,7 +68,8 @@ export async function deleteAccounts(ctx: ServiceContext, userIds: readonly stri
     const deleted = results.filter((r) => r.resultCode === 0).map((r) => r.userId);
     // A deleted user stops being a subscriber anywhere (SubscriberNum follows). Official accounts
     // the user owns are kept: destroying a channel is never a side effect (README).
-    await tx.removeUserSubscriptions(ctx.app.sdkappid, deleted);
+    const lost = await tx.removeUserSubscriptions(ctx.app.sdkappid, deleted);
+    for (const [officialAccountId, users] of lost) await emitUnsubscribed(ctx, tx, officialAccountId, users);
     await tx.deleteAccounts(ctx.app.sdkappid, deleted);
     return results;
   });

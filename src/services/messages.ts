@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto';
 import { ApiError } from '../errors.ts';
 import type { MessageRecord } from '../store/records.ts';
+import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
+import { askBefore, emitAfter } from './events.ts';
 import { validateMsgBody } from './message-body.ts';
 import { requireOfficialAccountService } from './official-accounts.ts';
 import { utf8Bytes } from './rules.ts';
@@ -36,7 +38,12 @@ export interface SendResult {
   seq: number;
   /** True when this call repeated a message sent within 5 minutes (nothing new was stored). */
   duplicate: boolean;
+  /** True when the before-send webhook dropped it (ErrorCode 2): the caller still sees success. */
+  discarded: boolean;
 }
+
+export const FORBID_BEFORE_SEND = 'ForbidBeforeSendMsgCallback';
+export const FORBID_AFTER_SEND = 'ForbidAfterSendMsgCallback';
 
 export function msgKey(seq: number, time: number): string {
   return `${seq}_1_${time}`;
@@ -65,9 +72,10 @@ export function checkSendInput(input: SendInput): void {
 }
 
 /**
- * send_official_account_msg. Validation, then duplicate suppression (same content and Random
- * within 5 minutes answers with the first message's key and stores nothing), then the
- * per-account limits, then Seq + insert in one transaction.
+ * send_official_account_msg: validation; duplicate suppression (same content and Random within
+ * 5 minutes answers with the first message's key and stores nothing); per-account limits; the
+ * before-send webhook (may refuse, drop, or rewrite MsgBody/CloudCustomData); then Seq + insert +
+ * AfterSendMsg event in one transaction.
  */
 export async function sendMessage(ctx: ServiceContext, input: SendInput): Promise<SendResult> {
   requireOfficialAccountService(ctx);
@@ -75,22 +83,40 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
   const sdkappid = ctx.app.sdkappid;
   const id = input.officialAccountId;
   const hash = contentHash(input.msgBody, input.cloudCustomData);
+  const since = () => ctx.now() - DEDUPE_WINDOW_SECONDS;
+  const repeat = (m: MessageRecord): SendResult => ({ msgTime: m.time, msgKey: m.msgKey, seq: m.seq, duplicate: true, discarded: m.discarded });
 
   const exists = (await ctx.store.getOfficialAccounts(sdkappid, [id])).has(id);
   if (!exists) throw new ApiError(130004, `official account "${id}" does not exist`);
-  const earlier = await ctx.store.findDuplicateMessage(sdkappid, id, input.random, hash, ctx.now() - DEDUPE_WINDOW_SECONDS);
-  if (earlier) return { msgTime: earlier.time, msgKey: earlier.msgKey, seq: earlier.seq, duplicate: true };
+  const earlier = await ctx.store.findDuplicateMessage(sdkappid, id, input.random, hash, since());
+  if (earlier) return repeat(earlier);
 
   const refusal = await ctx.sendLimits.allow(ctx.app, id);
   if (refusal !== null) throw new ApiError(60007, refusal);
 
+  const onlineOnly = input.onlineOnlyFlag === 1 ? 1 : 0;
+  let body = input.msgBody as unknown[];
+  let cloudCustomData = input.cloudCustomData;
+  let discarded = false;
+  if (!input.forbidCallbackControl?.includes(FORBID_BEFORE_SEND)) {
+    const verdict = await askBefore(ctx, CALLBACKS.beforeSendMsg, {
+      Official_Account: id,
+      OnlineOnlyFlag: onlineOnly,
+      MsgBody: body,
+      ...(cloudCustomData !== undefined && { CloudCustomData: cloudCustomData }),
+    }, 10016, true);
+    if (!verdict.go) discarded = true;
+    else if (verdict.reply) ({ body, cloudCustomData } = applyRewrite(verdict.reply, body, cloudCustomData));
+  }
+
   return ctx.store.transaction(async (tx) => {
     if (!(await tx.lockOfficialAccount(sdkappid, id))) throw new ApiError(130004, `official account "${id}" does not exist`);
     // Checked again under the lock: two identical sends racing must still store one message.
-    const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, ctx.now() - DEDUPE_WINDOW_SECONDS);
-    if (raced) return { msgTime: raced.time, msgKey: raced.msgKey, seq: raced.seq, duplicate: true };
+    const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, since());
+    if (raced) return repeat(raced);
     const time = ctx.now();
-    const seq = await tx.takeMessageSeq(sdkappid, id, time);
+    // A dropped message still takes its Seq, so no key is ever handed out twice.
+    const seq = await tx.takeMessageSeq(sdkappid, id, discarded ? 0 : time);
     const key = msgKey(seq, time);
     await tx.insertMessage(sdkappid, {
       officialAccountId: id,
@@ -99,18 +125,47 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       random: input.random,
       time,
       fromAccount: id,
-      body: input.msgBody as unknown[],
-      cloudCustomData: input.cloudCustomData ?? null,
+      body,
+      cloudCustomData: cloudCustomData ?? null,
       offlinePushInfo: input.offlinePushInfo ?? null,
       options: {
         ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
         ...(input.forbidCallbackControl && { forbidCallbackControl: input.forbidCallbackControl }),
       },
-      onlineOnly: input.onlineOnlyFlag === 1,
+      onlineOnly: onlineOnly === 1,
       contentHash: hash,
+      discarded,
     });
-    return { msgTime: time, msgKey: key, seq, duplicate: false };
+    if (!discarded && !input.forbidCallbackControl?.includes(FORBID_AFTER_SEND)) {
+      await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, id, {
+        Official_Account: id,
+        MsgKey: key,
+        MsgTime: time,
+        OnlineOnlyFlag: onlineOnly,
+        MsgBody: body,
+        ...(cloudCustomData !== undefined && { CloudCustomData: cloudCustomData }),
+      });
+    }
+    return { msgTime: time, msgKey: key, seq, duplicate: false, discarded };
   });
+}
+
+/**
+ * A before-send reply may replace MsgBody and CloudCustomData. A replacement that is not a
+ * valid message is ignored (the original goes out) rather than failing the sender's call.
+ */
+function applyRewrite(reply: Record<string, unknown>, body: unknown[], cloudCustomData: string | undefined) {
+  let nextBody = body;
+  if (reply.MsgBody !== undefined) {
+    try {
+      validateMsgBody(reply.MsgBody);
+      nextBody = reply.MsgBody;
+    } catch {
+      // keep the original body
+    }
+  }
+  const nextData = typeof reply.CloudCustomData === 'string' ? reply.CloudCustomData : cloudCustomData;
+  return { body: nextBody, cloudCustomData: nextData };
 }
 
 export interface HistoryPage {
@@ -175,13 +230,19 @@ export async function recallMessages(
     const recalled = new Map<number, MessageRecord>();
     const results = parsed.map(({ key, at }) => {
       const message = at ? found.get(at.seq) : undefined;
-      if (!message || message.msgKey !== key) return { msgKey: key, retCode: 1 as const };
+      if (!message || message.msgKey !== key || message.discarded) return { msgKey: key, retCode: 1 as const };
       if (message.recalled || recalled.has(message.seq)) return { msgKey: key, retCode: 2 as const, seq: message.seq };
       recalled.set(message.seq, message);
       return { msgKey: key, retCode: 0 as const, seq: message.seq };
     });
     const time = ctx.now();
     await tx.markRecalled(sdkappid, officialAccountId, [...recalled.keys()], reason, time);
+    if (recalled.size > 0) {
+      await emitAfter(ctx, tx, CALLBACKS.afterMsgWithdraw, officialAccountId, {
+        Official_Account: officialAccountId,
+        WithdrawMsgList: [...recalled.values()].map((m) => ({ MsgKey: m.msgKey })),
+      });
+    }
     return { results, recalled: [...recalled.values()].map((m) => ({ ...m, recalled: true, recallReason: reason, recallTime: time })) };
   });
 }

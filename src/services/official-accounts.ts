@@ -4,7 +4,9 @@
 import { randomInt } from 'node:crypto';
 import { ApiError } from '../errors.ts';
 import type { OfficialAccountRecord } from '../store/records.ts';
+import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
+import { askBefore, emitAfter } from './events.ts';
 import { utf8Bytes } from './rules.ts';
 
 export const OFFICIAL_ID_PREFIX = '@TOA#_';
@@ -79,12 +81,13 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
     if (problem !== null) throw new ApiError(130007, `OfficialAccountUserID "${customId}" ${problem}`);
   }
   const sdkappid = ctx.app.sdkappid;
+  const ownerMissing = () => new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
+  // Checked before the webhook too, so the app backend is not asked about a doomed request.
+  if (!(await ctx.store.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) throw ownerMissing();
+  await askBefore(ctx, CALLBACKS.beforeCreate, { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name }, 20006);
 
-  return ctx.store.transaction(async (tx) => {
-    const owners = await tx.existingAccounts(sdkappid, [input.Owner_Account]);
-    if (!owners.has(input.Owner_Account)) {
-      throw new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
-    }
+  const created = await ctx.store.transaction(async (tx) => {
+    if (!(await tx.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) throw ownerMissing();
     if ((await tx.countOfficialAccounts(sdkappid)) >= ctx.app.maxOfficialAccounts) {
       throw new ApiError(130010, `this app may have at most ${ctx.app.maxOfficialAccounts} official accounts`);
     }
@@ -98,18 +101,22 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
       maxSubscriberNum: input.MaxSubscriberNum ?? DEFAULT_MAX_SUBSCRIBER_NUM,
       createTime: ctx.now(),
     };
-    if (customId !== undefined) {
-      if (!(await tx.insertOfficialAccount(sdkappid, { id: customId, ...account }))) {
-        throw new ApiError(130008, `OfficialAccountUserID "${customId}" is already in use`);
+    let id = customId;
+    if (id !== undefined) {
+      if (!(await tx.insertOfficialAccount(sdkappid, { id, ...account }))) {
+        throw new ApiError(130008, `OfficialAccountUserID "${id}" is already in use`);
       }
-      return { id: customId };
+    } else {
+      // 62^10 suffixes: a clash is astronomically rare, but never answer with a taken ID.
+      do id = generateId();
+      while (!(await tx.insertOfficialAccount(sdkappid, { id, ...account })));
     }
-    // 62^10 suffixes: a clash is astronomically rare, but never answer with a taken ID.
-    for (;;) {
-      const id = generateId();
-      if (await tx.insertOfficialAccount(sdkappid, { id, ...account })) return { id };
-    }
+    await emitAfter(ctx, tx, CALLBACKS.afterCreate, id, {
+      Official_Account: id, Operator_Account: ctx.operator, Owner_Account: account.owner, Name: account.name,
+    });
+    return { id };
   });
+  return created;
 }
 
 /** Names accepted in OfficialAccountBaseInfoFilter, mapped to the record field they read. */
@@ -163,6 +170,7 @@ export async function destroyOfficialAccount(ctx: ServiceContext, id: string): P
     const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
     if (!account) throw new ApiError(130004, `official account "${id}" does not exist`);
     await tx.deleteOfficialAccount(ctx.app.sdkappid, id);
+    await emitAfter(ctx, tx, CALLBACKS.afterDestroyed, id, { Official_Account: id, Owner_Account: account.owner, Name: account.name });
     return account;
   });
 }
@@ -192,6 +200,15 @@ export async function modifyOfficialAccount(ctx: ServiceContext, id: string, inp
       ...(input.MaxSubscriberNum !== undefined && { maxSubscriberNum: input.MaxSubscriberNum }),
     };
     await tx.updateOfficialAccount(ctx.app.sdkappid, id, changes);
-    return { before, after: { ...before, ...changes } };
+    const after = { ...before, ...changes };
+    // The webhook reports the documented profile fields that really changed; a modify that
+    // only touched CustomString or MaxSubscriberNum still fires, with none of them.
+    const reported: Record<string, string> = {};
+    if (after.introduction !== before.introduction) reported.Introduction = after.introduction;
+    if (after.name !== before.name) reported.Name = after.name;
+    if (after.faceUrl !== before.faceUrl) reported.FaceUrl = after.faceUrl;
+    if (after.organization !== before.organization) reported.Organization = after.organization;
+    await emitAfter(ctx, tx, CALLBACKS.afterInfoChanged, id, { Official_Account: id, Operator_Account: ctx.operator, ...reported });
+    return { before, after };
   });
 }

@@ -6,7 +6,9 @@
 import { ApiError } from '../errors.ts';
 import type { OfficialAccountRecord, SubscriptionRecord } from '../store/records.ts';
 import type { StoreTx } from '../store/store.ts';
+import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
+import { askBefore, emitAfter, isOn } from './events.ts';
 import { requireOfficialAccountService, selectBaseInfo } from './official-accounts.ts';
 import { MAX_BATCH, utf8Bytes } from './rules.ts';
 
@@ -29,38 +31,73 @@ function checkBatch(name: string, userIds: readonly string[]): void {
 
 /**
  * add_subscriber: imported users become subscribers up to MaxSubscriberNum. Users that are not
- * imported, that are past the cap, or that `refused` names get 0; the already subscribed get 2.
+ * imported, that are past the cap, or that the before-subscribe webhook refuses get 0; the
+ * already subscribed get 2. After the change: AfterAddSubscriber (users added) and, when this
+ * call filled the account, AfterOfficialAccountFull.
  */
 export async function addSubscribers(
   ctx: ServiceContext,
   officialAccountId: string,
   userIds: readonly string[],
-  refused: ReadonlySet<string> = new Set(),
-): Promise<{ results: { userId: string; result: SubscriberResult }[]; added: string[]; account: OfficialAccountRecord }> {
+): Promise<{ results: { userId: string; result: SubscriberResult }[]; added: string[] }> {
   requireOfficialAccountService(ctx);
   checkBatch('SubscriberList', userIds);
   const sdkappid = ctx.app.sdkappid;
+
+  const refused = new Set<string>();
+  if (isOn(ctx, CALLBACKS.beforeAddSubscriber)) {
+    // Ask only about users who could really be added now.
+    if (!(await ctx.store.getOfficialAccounts(sdkappid, [officialAccountId])).has(officialAccountId)) {
+      throw new ApiError(130004, `official account "${officialAccountId}" does not exist`);
+    }
+    const already = await ctx.store.subscribedAmong(sdkappid, officialAccountId, userIds);
+    const imported = await ctx.store.existingAccounts(sdkappid, userIds);
+    const candidates = [...new Set(userIds)].filter((u) => imported.has(u) && !already.has(u));
+    if (candidates.length > 0) {
+      const verdict = await askBefore(ctx, CALLBACKS.beforeAddSubscriber, {
+        Official_Account: officialAccountId,
+        Operator_Account: ctx.operator,
+        SubscribeAccountList: candidates.map((Subscriber_Account) => ({ Subscriber_Account })),
+      }, 20006);
+      const list = verdict.go ? (verdict.reply?.RefusedSubscribers_Account ?? verdict.reply?.RefusedMembers_Account) : undefined;
+      if (Array.isArray(list)) for (const u of list) if (typeof u === 'string') refused.add(u);
+    }
+  }
+
   return ctx.store.transaction(async (tx) => {
     const account = await lockAccount(ctx, tx, officialAccountId);
     const already = await tx.subscribedAmong(sdkappid, officialAccountId, userIds);
     const imported = await tx.existingAccounts(sdkappid, userIds);
     let room = Math.max(0, account.maxSubscriberNum - account.subscriberNum);
     const added: string[] = [];
-    const seen = new Set<string>();
+    // A user named twice: 2 ("already subscribed") only if the first mention subscribed them.
+    const first = new Map<string, SubscriberResult>();
     const results = userIds.map((userId) => {
       let result: SubscriberResult;
-      if (already.has(userId) || seen.has(userId)) result = 2;
+      const earlier = first.get(userId);
+      if (earlier !== undefined) result = earlier === 0 ? 0 : 2;
+      else if (already.has(userId)) result = 2;
       else if (!imported.has(userId) || refused.has(userId) || room === 0) result = 0;
       else {
         result = 1;
         room--;
         added.push(userId);
       }
-      seen.add(userId);
+      if (earlier === undefined) first.set(userId, result);
       return { userId, result };
     });
-    await tx.addSubscribers(sdkappid, officialAccountId, added, ctx.now());
-    return { results, added, account: { ...account, subscriberNum: account.subscriberNum + added.length } };
+    if (added.length > 0) {
+      await tx.addSubscribers(sdkappid, officialAccountId, added, ctx.now());
+      await emitAfter(ctx, tx, CALLBACKS.afterAddSubscriber, officialAccountId, {
+        Official_Account: officialAccountId,
+        Operator_Account: ctx.operator,
+        SubscribeAccountList: added.map((Subscriber_Account) => ({ Subscriber_Account })),
+      });
+      if (account.subscriberNum + added.length >= account.maxSubscriberNum) {
+        await emitAfter(ctx, tx, CALLBACKS.afterFull, officialAccountId, { Official_Account: officialAccountId });
+      }
+    }
+    return { results, added };
   });
 }
 
@@ -83,7 +120,17 @@ export async function deleteSubscribers(
       return { userId, result: 1 as const };
     });
     await tx.removeSubscribers(sdkappid, officialAccountId, [...removed]);
+    if (removed.size > 0) await emitUnsubscribed(ctx, tx, officialAccountId, [...removed]);
     return { results, removed: [...removed] };
+  });
+}
+
+/** AfterDeleteSubscriber for users who stopped being subscribers of one account. */
+export function emitUnsubscribed(ctx: ServiceContext, tx: StoreTx, officialAccountId: string, userIds: readonly string[]): Promise<void> {
+  return emitAfter(ctx, tx, CALLBACKS.afterDeleteSubscriber, officialAccountId, {
+    Official_Account: officialAccountId,
+    Operator_Account: ctx.operator,
+    SubscribeAccountList: userIds.map((Subscriber_Account) => ({ Subscriber_Account })),
   });
 }
 

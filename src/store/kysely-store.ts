@@ -4,10 +4,10 @@
  * (sqlite.ts, postgres.ts).
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { AppsTable, Database, MessagesTable, OfficialAccountsTable, SubscriptionsTable } from './schema.ts';
+import type { AppsTable, Database, MessagesTable, OfficialAccountsTable, SubscriptionsTable, WebhookOutboxTable } from './schema.ts';
 import type {
-  AccountInput, AppRecord, MessageRecord, MsgFlag, NewMessage, NewOfficialAccount, OfficialAccountChanges,
-  OfficialAccountRecord, SubscriptionRecord,
+  AccountInput, AppRecord, BeforeFailurePolicy, MessageRecord, MsgFlag, NewMessage, NewOfficialAccount, NewOutboxEvent,
+  OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriptionRecord,
 } from './records.ts';
 import type { Store, StoreTx } from './store.ts';
 
@@ -58,6 +58,24 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
     recalled: Number(row.recalled) === 1,
     recallReason: row.recall_reason,
     recallTime: row.recall_time === null ? null : Number(row.recall_time),
+    discarded: Number(row.discarded) === 1,
+  };
+}
+
+function toOutboxEvent(row: Selectable<WebhookOutboxTable>): OutboxEvent {
+  return {
+    id: Number(row.id),
+    sdkappid: Number(row.sdkappid),
+    officialAccountId: row.oa_id,
+    command: row.command,
+    body: JSON.parse(row.body) as Record<string, unknown>,
+    clientIp: row.client_ip,
+    createdAt: Number(row.created_at),
+    status: row.status as OutboxStatus,
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
   };
 }
 
@@ -80,11 +98,20 @@ function toApp(row: Selectable<AppsTable>): AppRecord {
     rateLimits: JSON.parse(row.rate_limits) as Record<string, number>,
     sendPerSecond: Number(row.send_per_second),
     sendPerHour: Number(row.send_per_hour),
+    webhook: {
+      url: row.webhook_url,
+      token: row.webhook_token,
+      off: JSON.parse(row.webhook_off) as string[],
+      beforeFailure: row.webhook_before_failure as BeforeFailurePolicy,
+    },
     createdAt: Number(row.created_at),
   };
 }
 
 class KyselyTx implements StoreTx {
+  /** Set when this transaction wrote to the outbox, so the dispatcher is woken after commit. */
+  wroteOutbox = false;
+
   constructor(
     protected readonly db: Db,
     protected readonly dialect: 'sqlite' | 'postgres',
@@ -237,26 +264,33 @@ class KyselyTx implements StoreTx {
       .execute();
   }
 
-  async removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0) return;
+  async removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const lost = new Map<string, string[]>();
+    if (userIds.length === 0) return lost;
     const users = [...new Set(userIds)];
     const rows = await this.db
       .selectFrom('subscriptions')
-      .select(['oa_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .select(['oa_id', 'user_id'])
       .where('sdkappid', '=', sdkappid)
       .where('user_id', 'in', users)
-      .groupBy('oa_id')
       .orderBy('oa_id') // a fixed lock order, so concurrent deletes cannot deadlock on PostgreSQL
+      .orderBy('sub_seq')
       .execute();
     for (const row of rows) {
+      const list = lost.get(row.oa_id);
+      if (list) list.push(row.user_id);
+      else lost.set(row.oa_id, [row.user_id]);
+    }
+    for (const [oaId, lostUsers] of lost) {
       await this.db
         .updateTable('official_accounts')
-        .set((eb) => ({ subscriber_num: eb('subscriber_num', '-', Number(row.n)) }))
+        .set((eb) => ({ subscriber_num: eb('subscriber_num', '-', lostUsers.length) }))
         .where('sdkappid', '=', sdkappid)
-        .where('id', '=', row.oa_id)
+        .where('id', '=', oaId)
         .execute();
     }
     await this.db.deleteFrom('subscriptions').where('sdkappid', '=', sdkappid).where('user_id', 'in', users).execute();
+    return lost;
   }
 
   async getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined> {
@@ -353,6 +387,7 @@ class KyselyTx implements StoreTx {
         options: JSON.stringify(message.options),
         online_only: message.onlineOnly ? 1 : 0,
         content_hash: message.contentHash,
+        discarded: message.discarded ? 1 : 0,
         recall_reason: null,
         recall_time: null,
       })
@@ -381,6 +416,7 @@ class KyselyTx implements StoreTx {
       .where('sdkappid', '=', sdkappid)
       .where('oa_id', '=', officialAccountId)
       .where('online_only', '=', 0)
+      .where('discarded', '=', 0)
       .$if(beforeSeq !== null, (qb) => qb.where('seq', '<', beforeSeq as number))
       .$if(!withRecalled, (qb) => qb.where('recalled', '=', 0))
       .orderBy('seq', 'desc')
@@ -413,6 +449,24 @@ class KyselyTx implements StoreTx {
       .where('seq', 'in', [...new Set(seqs)])
       .execute();
   }
+
+  async enqueueWebhook(event: NewOutboxEvent): Promise<void> {
+    await this.db
+      .insertInto('webhook_outbox')
+      .values({
+        sdkappid: event.sdkappid,
+        oa_id: event.officialAccountId,
+        command: event.command,
+        body: JSON.stringify(event.body),
+        client_ip: event.clientIp,
+        created_at: event.createdAt,
+        next_attempt_at: event.createdAt,
+        last_error: null,
+        delivered_at: null,
+      })
+      .execute();
+    this.wroteOutbox = true;
+  }
 }
 
 export class KyselyStore extends KyselyTx implements Store {
@@ -424,8 +478,96 @@ export class KyselyStore extends KyselyTx implements Store {
     super(kysely, kind);
   }
 
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.kysely.transaction().execute((trx) => fn(new KyselyTx(trx, this.kind)));
+  private readonly outboxListeners: (() => void)[] = [];
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    let tx: KyselyTx | undefined;
+    const result = await this.kysely.transaction().execute((trx) => fn((tx = new KyselyTx(trx, this.kind))));
+    if (tx?.wroteOutbox) for (const listener of this.outboxListeners) listener();
+    return result;
+  }
+
+  onWebhookEnqueued(listener: () => void): void {
+    this.outboxListeners.push(listener);
+  }
+
+  async claimWebhooks(now: number, leaseMs: number, limit: number): Promise<OutboxEvent[]> {
+    return this.kysely.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('webhook_outbox as o')
+        .selectAll('o')
+        .where('o.status', '=', 'pending')
+        .where('o.next_attempt_at', '<=', now)
+        .where('o.lease_until', '<=', now)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(
+            selectFrom('webhook_outbox as p')
+              .select('p.id')
+              .whereRef('p.sdkappid', '=', 'o.sdkappid')
+              .whereRef('p.oa_id', '=', 'o.oa_id')
+              .where('p.status', '=', 'pending')
+              .whereRef('p.id', '<', 'o.id'),
+          )))
+        .orderBy('o.id')
+        .limit(limit)
+        .$if(this.kind === 'postgres', (qb) => qb.forUpdate().skipLocked())
+        .execute();
+      if (rows.length === 0) return [];
+      await trx.updateTable('webhook_outbox').set({ lease_until: now + leaseMs }).where('id', 'in', rows.map((r) => r.id)).execute();
+      return rows.map(toOutboxEvent);
+    });
+  }
+
+  async markWebhookDelivered(id: number, at: number): Promise<void> {
+    await this.kysely
+      .updateTable('webhook_outbox')
+      .set((eb) => ({ status: 'delivered', delivered_at: at, attempts: eb('attempts', '+', 1), lease_until: 0, last_error: null }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markWebhookFailed(id: number, error: string, nextAttemptAt: number): Promise<void> {
+    await this.kysely
+      .updateTable('webhook_outbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt, lease_until: 0 }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markWebhookCancelled(id: number, reason: string): Promise<void> {
+    await this.kysely.updateTable('webhook_outbox').set({ status: 'cancelled', last_error: reason, lease_until: 0 }).where('id', '=', id).execute();
+  }
+
+  async nextWebhookDue(): Promise<number | null> {
+    const row = await this.kysely
+      .selectFrom('webhook_outbox')
+      .select((eb) => eb.fn.min('next_attempt_at').as('due'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
+  }
+
+  async listWebhooks(filter: OutboxFilter): Promise<OutboxEvent[]> {
+    const rows = await this.kysely
+      .selectFrom('webhook_outbox')
+      .selectAll()
+      .$if(filter.sdkappid !== undefined, (qb) => qb.where('sdkappid', '=', filter.sdkappid as number))
+      .$if(filter.status !== undefined, (qb) => qb.where('status', '=', filter.status as string))
+      .$if(filter.officialAccountId !== undefined, (qb) => qb.where('oa_id', '=', filter.officialAccountId as string))
+      .$if(filter.beforeId !== undefined, (qb) => qb.where('id', '<', filter.beforeId as number))
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .execute();
+    return rows.map(toOutboxEvent);
+  }
+
+  async pruneWebhooks(before: number): Promise<number> {
+    const result = await this.kysely
+      .deleteFrom('webhook_outbox')
+      .where('status', 'in', ['delivered', 'cancelled'])
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async listApps(): Promise<AppRecord[]> {
@@ -447,6 +589,10 @@ export class KyselyStore extends KyselyTx implements Store {
       rate_limits: JSON.stringify(app.rateLimits),
       send_per_second: app.sendPerSecond,
       send_per_hour: app.sendPerHour,
+      webhook_url: app.webhook.url,
+      webhook_token: app.webhook.token,
+      webhook_off: JSON.stringify(app.webhook.off),
+      webhook_before_failure: app.webhook.beforeFailure,
     };
     await this.kysely
       .insertInto('apps')

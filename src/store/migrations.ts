@@ -5,7 +5,10 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
-const migrations: Record<string, Migration> = {
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The migrations, for one dialect (only column types for auto-increment keys differ). */
+const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_core': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -95,15 +98,41 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('messages_by_random').on('messages').columns(['sdkappid', 'oa_id', 'random']).execute();
     },
   },
-};
+  '0003_webhooks': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('apps').addColumn('webhook_url', 'text').execute();
+      await db.schema.alterTable('apps').addColumn('webhook_token', 'text').execute();
+      await db.schema.alterTable('apps').addColumn('webhook_off', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema.alterTable('apps').addColumn('webhook_before_failure', 'text', (c) => c.notNull().defaultTo('allow')).execute();
+      // A send dropped by the before-send webhook (ErrorCode 2) still takes a Seq; it is never shown.
+      await db.schema.alterTable('messages').addColumn('discarded', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 
-const provider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
+      await db.schema
+        .createTable('webhook_outbox')
+        .$call((t) => (dialect === 'postgres'
+          ? t.addColumn('id', 'bigserial', (c) => c.primaryKey())
+          : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())))
+        .addColumn('sdkappid', 'bigint', (c) => c.notNull())
+        .addColumn('oa_id', 'text', (c) => c.notNull())
+        .addColumn('command', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('client_ip', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_until', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('delivered_at', 'bigint')
+        .execute();
+      // Head-of-line lookups: the oldest pending event of each account.
+      await db.schema.createIndex('webhook_outbox_pending').on('webhook_outbox').columns(['status', 'sdkappid', 'oa_id', 'id']).execute();
+    },
   },
-};
+});
 
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   const migrator = new Migrator({ db, provider, migrationTableName: 'herald_migrations', migrationLockTableName: 'herald_migration_lock' });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -11,7 +11,20 @@ export interface AppRecord {
   /** Per official account send limits (documented: 1/s, 2/hour); 0 = unlimited. */
   sendPerSecond: number;
   sendPerHour: number;
+  webhook: WebhookSettings;
   createdAt: number;
+}
+
+export type BeforeFailurePolicy = 'allow' | 'reject';
+
+export interface WebhookSettings {
+  /** No URL: no webhook fires. */
+  url: string | null;
+  /** With a token, calls carry RequestTime and Sign = sha256(token + RequestTime). */
+  token: string | null;
+  /** CallbackCommands switched off (all others are on when a URL is set). */
+  off: string[];
+  beforeFailure: BeforeFailurePolicy;
 }
 
 export interface AccountInput {
@@ -69,6 +82,8 @@ export interface MessageRecord {
   recalled: boolean;
   recallReason: string | null;
   recallTime: number | null;
+  /** Dropped by the before-send webhook (ErrorCode 2): holds its Seq, never shown. */
+  discarded: boolean;
 }
 
 export interface MessageOptions {
@@ -77,3 +92,32 @@ export interface MessageOptions {
 }
 
 export type NewMessage = Omit<MessageRecord, 'recalled' | 'recallReason' | 'recallTime'>;
+
+export type OutboxStatus = 'pending' | 'delivered' | 'cancelled';
+
+export interface NewOutboxEvent {
+  sdkappid: number;
+  officialAccountId: string;
+  command: string;
+  body: Record<string, unknown>;
+  clientIp: string;
+  createdAt: number;
+}
+
+export interface OutboxEvent extends NewOutboxEvent {
+  id: number;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  deliveredAt: number | null;
+}
+
+export interface OutboxFilter {
+  sdkappid?: number | undefined;
+  status?: OutboxStatus | undefined;
+  officialAccountId?: string | undefined;
+  /** Only events with a smaller id (paging backwards from the newest). */
+  beforeId?: number | undefined;
+  limit: number;
+}

@@ -17,6 +17,12 @@ export interface AppsTable {
   /** Per official account: messages per second and per hour (0 = unlimited). */
   send_per_second: number;
   send_per_hour: number;
+  webhook_url: string | null;
+  webhook_token: string | null;
+  /** JSON array of CallbackCommands switched off. */
+  webhook_off: string;
+  /** What a failed "before" webhook means: 'allow' (go ahead) or 'reject' (80003). */
+  webhook_before_failure: string;
   created_at: number;
 }
 
@@ -77,6 +83,27 @@ export interface MessagesTable {
   recalled: Generated<number>;
   recall_reason: string | null;
   recall_time: number | null;
+  discarded: Generated<number>;
+}
+
+export interface WebhookOutboxTable {
+  id: Generated<number>;
+  sdkappid: number;
+  /** Ordering key: events of one account are delivered in id order. */
+  oa_id: string;
+  command: string;
+  /** JSON text of the body, EventTime included (fixed when the event happened). */
+  body: string;
+  client_ip: string;
+  created_at: number;
+  /** pending | delivered | cancelled */
+  status: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  /** A dispatcher owns the row until then (ms); another may take it after. */
+  lease_until: Generated<number>;
+  last_error: string | null;
+  delivered_at: number | null;
 }
 
 export interface Database {
@@ -85,4 +112,5 @@ export interface Database {
   official_accounts: OfficialAccountsTable;
   subscriptions: SubscriptionsTable;
   messages: MessagesTable;
+  webhook_outbox: WebhookOutboxTable;
 }

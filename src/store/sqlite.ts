@@ -28,6 +28,6 @@ export async function openSqliteStore(dataDir: string | null): Promise<KyselySto
   // Another process (the CLI) may hold the write lock for a moment; wait instead of failing.
   sqlite.pragma('busy_timeout = 5000');
   const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrateToLatest(kysely as Kysely<unknown>);
+  await migrateToLatest(kysely as Kysely<unknown>, 'sqlite');
   return new KyselyStore('sqlite', kysely);
 }

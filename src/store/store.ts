@@ -4,8 +4,8 @@
  * `transaction`, so a failed command leaves nothing behind.
  */
 import type {
-  AccountInput, AppRecord, MessageRecord, NewMessage, NewOfficialAccount, OfficialAccountChanges, OfficialAccountRecord,
-  SubscriptionRecord,
+  AccountInput, AppRecord, MessageRecord, NewMessage, NewOfficialAccount, NewOutboxEvent, OfficialAccountChanges,
+  OfficialAccountRecord, OutboxEvent, OutboxFilter, SubscriptionRecord,
 } from './records.ts';
 
 export interface StoreTx {
@@ -36,8 +36,11 @@ export interface StoreTx {
   addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number): Promise<void>;
   /** Unsubscribes users (all must be subscribed) and lowers SubscriberNum by as many. */
   removeSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<void>;
-  /** Removes every subscription of these users, keeping each account's SubscriberNum right. */
-  removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<void>;
+  /**
+   * Removes every subscription of these users, keeping each account's SubscriberNum right;
+   * answers which users each account lost.
+   */
+  removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>>;
   getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined>;
   setSubscriptionCustomString(sdkappid: number, officialAccountId: string, userId: string, customString: string): Promise<void>;
   /** Subscribers in subscription order with sub_seq > afterSeq. */
@@ -56,9 +59,30 @@ export interface StoreTx {
   listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]>;
   getMessages(sdkappid: number, officialAccountId: string, seqs: readonly number[]): Promise<Map<number, MessageRecord>>;
   markRecalled(sdkappid: number, officialAccountId: string, seqs: readonly number[], reason: string, time: number): Promise<void>;
+
+  // webhooks
+  /** Writes an "after" event to the outbox; it commits (or not) with the change it reports. */
+  enqueueWebhook(event: NewOutboxEvent): Promise<void>;
 }
 
-export interface Store extends StoreTx {
+/** The durable outbox as the dispatcher sees it. Times are Unix milliseconds. */
+export interface OutboxStore {
+  /**
+   * Takes up to `limit` due events, each the oldest pending event of its account, that no other
+   * dispatcher holds, and holds them until `now + leaseMs`.
+   */
+  claimWebhooks(now: number, leaseMs: number, limit: number): Promise<OutboxEvent[]>;
+  markWebhookDelivered(id: number, at: number): Promise<void>;
+  markWebhookFailed(id: number, error: string, nextAttemptAt: number): Promise<void>;
+  markWebhookCancelled(id: number, reason: string): Promise<void>;
+  /** When the next pending event falls due (null when none is pending). */
+  nextWebhookDue(): Promise<number | null>;
+  listWebhooks(filter: OutboxFilter): Promise<OutboxEvent[]>;
+  /** Deletes delivered and cancelled events older than `before`; answers how many. */
+  pruneWebhooks(before: number): Promise<number>;
+}
+
+export interface Store extends StoreTx, OutboxStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Runs `fn` in one transaction; a throw rolls everything back. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
@@ -67,6 +91,9 @@ export interface Store extends StoreTx {
   getApp(sdkappid: number): Promise<AppRecord | undefined>;
   /** Inserts the app, or replaces every setting of an existing one. */
   putApp(app: AppRecord): Promise<void>;
+
+  /** Called after a transaction that wrote outbox events commits (the dispatcher's doorbell). */
+  onWebhookEnqueued(listener: () => void): void;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

@@ -9,6 +9,7 @@ import { ApiError } from '../errors.ts';
 import type { AppRegistry } from '../auth/apps.ts';
 import type { UserSigVerifier } from '../auth/verifier.ts';
 import type { AppRecord } from '../store/records.ts';
+import type { Webhooks } from '../services/context.ts';
 import type { Store } from '../store/store.ts';
 import { commandKey, type Command } from './command.ts';
 import { fail, ok, type Envelope } from './envelope.ts';
@@ -21,6 +22,7 @@ export interface CallRequest {
   command: string;
   query: Record<string, unknown>;
   body: Buffer | undefined;
+  clientIp: string;
 }
 
 /** What the access log records about a call; never the UserSig or a key. */
@@ -38,6 +40,7 @@ export interface PipelineDeps {
   registry: Map<string, Command>;
   limits: RateLimits;
   sendLimits: AccountSendLimits;
+  webhooks: Webhooks;
   store: Store;
   now(): number;
 }
@@ -103,7 +106,15 @@ export class Pipeline {
     const validation = command.validate(parseBody(req.body));
     if (!validation.ok) throw new ApiError(command.invalidCode, validation.problem);
     const fields = await command.run(
-      { app, operator: query.identifier, store: this.deps.store, sendLimits: this.deps.sendLimits, now: this.deps.now },
+      {
+        app,
+        operator: query.identifier,
+        clientIp: req.clientIp,
+        store: this.deps.store,
+        sendLimits: this.deps.sendLimits,
+        webhooks: this.deps.webhooks,
+        now: this.deps.now,
+      },
       validation.value,
     );
     return ok(fields);

@@ -1,0 +1,10 @@
+/** Wire schemas of Herald's own admin service (`herald_admin`), which Tencent does not have. */
+import { Type } from '@sinclair/typebox';
+
+export const ListWebhookDeliveries = Type.Object({
+  Status: Type.Optional(Type.String()),
+  Official_Account: Type.Optional(Type.String()),
+  Limit: Type.Optional(Type.Integer()),
+  /** Page backwards: only deliveries with a smaller Id. */
+  BeforeId: Type.Optional(Type.Integer({ minimum: 1 })),
+});
