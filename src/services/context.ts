@@ -5,6 +5,8 @@ import type { CallbackCommand } from '../webhooks/commands.ts';
 /** Per-official-account send limits; answers why a send is refused, or null to allow it. */
 export interface SendLimiter {
   allow(app: AppRecord, officialAccountId: string): Promise<string | null>;
+  /** Gives back what `allow` charged, for a send that turned out to store nothing. */
+  refund(app: AppRecord, officialAccountId: string): Promise<void>;
 }
 
 /** What a "before" webhook said: not asked, a reply, or a failure (timeout, refused, not JSON). */

@@ -84,6 +84,7 @@ export function validateMsgBody(body: unknown): asserts body is { MsgType: strin
     checkFields(`${where}.MsgContent`, content, rules);
     if (type === 'TIMCustomElem' && ++customElements > 1) throw new ApiError(6017, 'MsgBody may hold at most one TIMCustomElem');
     if (type === 'TIMImageElem') {
+      if ((content.ImageInfoArray as unknown[]).length === 0) throw new ApiError(6017, `${where}.MsgContent.ImageInfoArray must not be empty`);
       (content.ImageInfoArray as unknown[]).forEach((info, j) => {
         const infoWhere = `${where}.MsgContent.ImageInfoArray[${j}]`;
         if (!isObject(info)) throw new ApiError(6017, `${infoWhere} must be an object`);

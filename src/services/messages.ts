@@ -55,8 +55,9 @@ export function parseMsgKey(key: string): { seq: number; time: number } | null {
   return match ? { seq: Number(match[1]), time: Number(match[2]) } : null;
 }
 
-function contentHash(body: unknown, cloudCustomData: string | undefined): string {
-  return createHash('sha256').update(JSON.stringify([body, cloudCustomData ?? null])).digest('base64');
+/** What makes two sends "the same message" for duplicate suppression (with Random). */
+function contentHash(body: unknown, cloudCustomData: string | undefined, onlineOnly: boolean): string {
+  return createHash('sha256').update(JSON.stringify([body, cloudCustomData ?? null, onlineOnly])).digest('base64');
 }
 
 export function checkSendInput(input: SendInput): void {
@@ -82,7 +83,7 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
   checkSendInput(input);
   const sdkappid = ctx.app.sdkappid;
   const id = input.officialAccountId;
-  const hash = contentHash(input.msgBody, input.cloudCustomData);
+  const hash = contentHash(input.msgBody, input.cloudCustomData, input.onlineOnlyFlag === 1);
   const since = () => ctx.now() - DEDUPE_WINDOW_SECONDS;
   const repeat = (m: MessageRecord): SendResult => ({ msgTime: m.time, msgKey: m.msgKey, seq: m.seq, duplicate: true, discarded: m.discarded });
 
@@ -104,12 +105,15 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       OnlineOnlyFlag: onlineOnly,
       MsgBody: body,
       ...(cloudCustomData !== undefined && { CloudCustomData: cloudCustomData }),
-    }, 10016, true);
+    }, 10016, true).catch(async (e: unknown) => {
+      await ctx.sendLimits.refund(ctx.app, id); // refused by the app backend: nothing was sent
+      throw e;
+    });
     if (!verdict.go) discarded = true;
     else if (verdict.reply) ({ body, cloudCustomData } = applyRewrite(verdict.reply, body, cloudCustomData));
   }
 
-  return ctx.store.transaction(async (tx) => {
+  const stored = await ctx.store.transaction(async (tx) => {
     if (!(await tx.lockOfficialAccount(sdkappid, id))) throw new ApiError(130004, `official account "${id}" does not exist`);
     // Checked again under the lock: two identical sends racing must still store one message.
     const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, since());
@@ -147,7 +151,13 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       });
     }
     return { msgTime: time, msgKey: key, seq, duplicate: false, discarded };
+  }).catch(async (e: unknown) => {
+    await ctx.sendLimits.refund(ctx.app, id);
+    throw e;
   });
+  // A send that lost the race to an identical one stored nothing: it must not use up the allowance.
+  if (stored.duplicate) await ctx.sendLimits.refund(ctx.app, id);
+  return stored;
 }
 
 /**

@@ -72,6 +72,14 @@ export class AccountSendLimits implements SendLimiter {
     }
     return null;
   }
+
+  async refund(app: AppRecord, officialAccountId: string): Promise<void> {
+    const key = `${app.sdkappid}:${officialAccountId}`;
+    const second = this.overrides.perSecond ?? app.sendPerSecond;
+    const hour = this.overrides.perHour ?? app.sendPerHour;
+    if (second > 0) await limiter(this.perSecond, second, 1, 'sps').reward(key, 1);
+    if (hour > 0) await limiter(this.perHour, hour, 3600, 'sph').reward(key, 1);
+  }
 }
 
 function limiter(cache: Map<number, RateLimiterMemory>, points: number, duration: number, prefix: string): RateLimiterMemory {
