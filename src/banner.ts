@@ -19,7 +19,12 @@ export function banner(url: string, app: AppRecord, now: number, showSecrets: bo
     `             (for ${admin}, valid 180 days)`,
     '',
     'Create an official account:',
-    `  curl -s -d '{"Owner_Account":"${admin}","Name":"My first account"}' '${url}/v4/official_account_open_http_svc/create_official_account?${query}'`,
+    `  curl -s -d ${shellQuote(JSON.stringify({ Owner_Account: admin, Name: 'My first account' }))} ${shellQuote(`${url}/v4/official_account_open_http_svc/create_official_account?${query}`)}`,
   );
   return lines.join('\n');
+}
+
+/** Single-quotes `text` for a POSIX shell: an admin identifier may contain ' or ". */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

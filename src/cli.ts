@@ -39,6 +39,12 @@ function storeConfig(flags: { data?: string }) {
   return resolveConfig(readEnv(process.env), flags.data !== undefined ? { data: flags.data } : {});
 }
 
+/** The store of the data directory (or HERALD_DATABASE_URL) that CLI commands work on. */
+function openConfiguredStore(flags: { data?: string }) {
+  const config = storeConfig(flags);
+  return openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+}
+
 function describeApp(app: AppRecord): string {
   const limits = Object.entries(app.rateLimits).map(([k, v]) => `${k}=${v}/s`).join(' ') || 'documented defaults';
   return `${app.sdkappid}  admins=${app.admins.join(',')}  officialAccounts=${app.officialAccountEnabled ? 'on' : 'off'}` +
@@ -129,6 +135,11 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['webhookOff', 'comma-separated CallbackCommands to switch off'],
   ['webhookRetryMs', 'first retry delay of an undelivered after-webhook, ms'],
   ['webhookBeforeFailure', 'allow|reject: what a failed before-webhook means'],
+  ['webhookLeaseMs', 'how long a node holds an outbox event it delivers, ms'],
+  ['databaseUrl', 'postgres://… : PostgreSQL instead of SQLite'],
+  ['databasePoolSize', 'PostgreSQL connections per node'],
+  ['databaseStatementTimeoutMs', 'PostgreSQL statement timeout, ms (0 = none)'],
+  ['redisUrl', 'redis://… : rate and send limits shared by all nodes'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -143,7 +154,14 @@ serve.action((flags: ConfigInput) =>
       dataDir: config.dataDir,
       apps: config.app ? [{ ...config.app, ...(config.webhook && { webhook: config.webhook }) }] : [],
       ...(!config.app && config.webhook && { defaultAppWebhook: config.webhook }),
+      // HERALD_ADMIN / --admin without HERALD_SDKAPPID: the admins of the default app.
+      ...(!config.app && (flags.admin ?? process.env[ENV_NAMES.admin]) && { defaultAppAdmins: config.admins }),
       webhookRetryMs: config.webhookRetryMs,
+      webhookLeaseMs: config.webhookLeaseMs,
+      databaseUrl: config.databaseUrl,
+      databasePoolSize: config.databasePoolSize,
+      databaseStatementTimeoutMs: config.databaseStatementTimeoutMs,
+      redisUrl: config.redisUrl,
       tls: config.tls,
       logLevel: config.logLevel,
       rateLimit: config.rateLimit,
@@ -179,7 +197,7 @@ dataOption(program.command('usersig <identifier>'))
     run(async () => {
       const config = storeConfig(flags);
       const expire = parsePositive('--expire', flags.expire);
-      const store = await openStore({ dataDir: config.dataDir });
+      const store = await openConfiguredStore(flags);
       try {
         const wanted = flags.sdkappid ?? (config.app ? String(config.app.sdkappid) : undefined);
         const apps = await store.listApps();
@@ -199,7 +217,7 @@ appOptions(appCmd.command('add').description('add an app').option('--sdkappid <i
   .action((flags: AppFlags) =>
     run(async () => {
       const config = storeConfig(flags);
-      const store = await openStore({ dataDir: config.dataDir });
+      const store = await openConfiguredStore(flags);
       try {
         const sdkappid = flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined;
         if (sdkappid !== undefined && (await store.getApp(sdkappid))) throw new ConfigError(`app ${sdkappid} already exists; use "herald app set"`);
@@ -215,7 +233,7 @@ appOptions(appCmd.command('set <sdkappid>').description('change settings of an a
   .action((id: string, flags: AppFlags) =>
     run(async () => {
       const config = storeConfig(flags);
-      const store = await openStore({ dataDir: config.dataDir });
+      const store = await openConfiguredStore(flags);
       try {
         const existing = await store.getApp(parseSdkAppId('sdkappid', id));
         if (!existing) throw new ConfigError(`no app ${id} in this data directory`);
@@ -230,7 +248,7 @@ appOptions(appCmd.command('set <sdkappid>').description('change settings of an a
 dataOption(appCmd.command('list').description('list apps'))
   .action((flags: { data?: string }) =>
     run(async () => {
-      const store = await openStore({ dataDir: storeConfig(flags).dataDir });
+      const store = await openConfiguredStore(flags);
       try {
         for (const app of await store.listApps()) process.stdout.write(`${describeApp(app)}\n`);
       } finally {
@@ -252,7 +270,7 @@ dataOption(program.command('webhooks'))
       if (flags.status !== undefined && !['pending', 'delivered', 'cancelled'].includes(flags.status)) {
         throw new ConfigError(`--status must be pending, delivered or cancelled, got "${flags.status}"`);
       }
-      const store = await openStore({ dataDir: config.dataDir });
+      const store = await openConfiguredStore(flags);
       try {
         const events = await store.listWebhooks({
           sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,

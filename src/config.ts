@@ -36,6 +36,13 @@ export interface HeraldConfig {
   /** Webhook settings for the app started with (null: keep what is stored). */
   webhook: WebhookSettings | null;
   webhookRetryMs: number;
+  webhookLeaseMs: number;
+  /** postgres://… selects PostgreSQL instead of SQLite in dataDir. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  databaseStatementTimeoutMs: number;
+  /** redis://… shares rate and send limits across nodes. */
+  redisUrl: string | null;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
 }
@@ -43,7 +50,8 @@ export interface HeraldConfig {
 /** The names a user can set; each maps to an env var HERALD_<NAME> and a flag --<name>. */
 export type ConfigInput = Partial<Record<
   'host' | 'port' | 'data' | 'sdkappid' | 'secretKey' | 'admin' | 'tlsCert' | 'tlsKey' | 'logLevel' | 'rateLimit'
-  | 'sendPerSecond' | 'sendPerHour' | 'webhookUrl' | 'webhookToken' | 'webhookOff' | 'webhookRetryMs' | 'webhookBeforeFailure',
+  | 'sendPerSecond' | 'sendPerHour' | 'webhookUrl' | 'webhookToken' | 'webhookOff' | 'webhookRetryMs' | 'webhookBeforeFailure'
+  | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'redisUrl' | 'webhookLeaseMs',
   string
 >>;
 
@@ -65,6 +73,11 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   webhookOff: 'HERALD_WEBHOOK_OFF',
   webhookRetryMs: 'HERALD_WEBHOOK_RETRY_MS',
   webhookBeforeFailure: 'HERALD_WEBHOOK_BEFORE_FAILURE',
+  webhookLeaseMs: 'HERALD_WEBHOOK_LEASE_MS',
+  databaseUrl: 'HERALD_DATABASE_URL',
+  databasePoolSize: 'HERALD_DATABASE_POOL_SIZE',
+  databaseStatementTimeoutMs: 'HERALD_DATABASE_STATEMENT_TIMEOUT_MS',
+  redisUrl: 'HERALD_REDIS_URL',
 };
 
 export const DEFAULT_PORT = 9500;
@@ -101,6 +114,17 @@ export function parseAdmins(name: string, raw: string): string[] {
     }
   }
   return admins;
+}
+
+function parseUrl(name: string, raw: string, protocols: string[]): string {
+  let protocol = '';
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // reported below
+  }
+  if (!protocols.includes(protocol)) throw new ConfigError(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+  return raw;
 }
 
 export function parseWebhookUrl(name: string, raw: string): string {
@@ -181,6 +205,12 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     sendPerHour: input.sendPerHour !== undefined ? parseInteger(label('sendPerHour'), input.sendPerHour, 0, 1_000_000_000) : null,
     webhook,
     webhookRetryMs: input.webhookRetryMs !== undefined ? parseInteger(label('webhookRetryMs'), input.webhookRetryMs, 1, 3_600_000) : 1000,
+    webhookLeaseMs: input.webhookLeaseMs !== undefined ? parseInteger(label('webhookLeaseMs'), input.webhookLeaseMs, 1000, 3_600_000) : 15_000,
+    databaseUrl: input.databaseUrl !== undefined ? parseUrl(label('databaseUrl'), input.databaseUrl, ['postgres:', 'postgresql:']) : null,
+    databasePoolSize: input.databasePoolSize !== undefined ? parseInteger(label('databasePoolSize'), input.databasePoolSize, 1, 1000) : 10,
+    databaseStatementTimeoutMs: input.databaseStatementTimeoutMs !== undefined
+      ? parseInteger(label('databaseStatementTimeoutMs'), input.databaseStatementTimeoutMs, 0, 3_600_000) : 5000,
+    redisUrl: input.redisUrl !== undefined ? parseUrl(label('redisUrl'), input.redisUrl, ['redis:', 'rediss:']) : null,
     bodyLimit: 1024 * 1024,
   };
 }

@@ -14,7 +14,8 @@ import type { Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
 import { buildRegistry } from './wire/commands.ts';
 import { fail } from './wire/envelope.ts';
-import { AccountSendLimits, RateLimits } from './wire/limits.ts';
+import { Redis } from 'ioredis';
+import { AccountSendLimits, Limiters, RateLimits } from './wire/limits.ts';
 import { Pipeline } from './wire/pipeline.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { WebhookGateway } from './webhooks/gateway.ts';
@@ -26,10 +27,20 @@ export interface HeraldOptions {
   port?: number;
   /** Directory of the SQLite database; null or omitted keeps everything in memory. */
   dataDir?: string | null;
+  /** postgres://… : use PostgreSQL instead of SQLite (several nodes may share it). */
+  databaseUrl?: string | null;
+  databasePoolSize?: number;
+  databaseStatementTimeoutMs?: number;
+  /** redis://… : share rate and send limits across nodes. */
+  redisUrl?: string | null;
+  /** How long a dispatcher holds an outbox event it is delivering (another node takes over after). */
+  webhookLeaseMs?: number;
   /** Apps to create or update on start. When none is given and the store has no app, one is created. */
   apps?: NewAppOptions[];
   /** Webhook settings for the default app (used when `apps` is empty), e.g. from HERALD_WEBHOOK_URL. */
   defaultAppWebhook?: NewAppOptions['webhook'];
+  /** Admins of the default app (used when `apps` is empty), e.g. from HERALD_ADMIN. */
+  defaultAppAdmins?: string[];
   tls?: { cert: string; key: string } | null;
   logLevel?: LogLevel;
   /** Where log lines go (default stdout); tests pass a stream to read them. */
@@ -87,12 +98,16 @@ async function seedApps(store: Store, options: HeraldOptions, now: number): Prom
     const existing = [...(await store.listApps())].sort((a, b) => a.createdAt - b.createdAt);
     const first = existing[0];
     if (first === undefined) {
-      const app = newApp({ webhook: options.defaultAppWebhook }, now);
+      const app = newApp({ webhook: options.defaultAppWebhook, admins: options.defaultAppAdmins }, now);
       await saveApp(store, app, now);
       return { apps: [app], created: true };
     }
-    if (options.defaultAppWebhook) {
-      existing[0] = { ...first, webhook: { ...first.webhook, ...options.defaultAppWebhook } };
+    if (options.defaultAppWebhook || options.defaultAppAdmins) {
+      existing[0] = {
+        ...first,
+        ...(options.defaultAppWebhook && { webhook: { ...first.webhook, ...options.defaultAppWebhook } }),
+        ...(options.defaultAppAdmins && { admins: options.defaultAppAdmins }),
+      };
       await saveApp(store, existing[0], now);
     }
     return { apps: existing, created: false };
@@ -118,16 +133,27 @@ async function seedApps(store: Store, options: HeraldOptions, now: number): Prom
 
 export async function startHerald(options: HeraldOptions = {}): Promise<Herald> {
   const clock = options.clock ?? systemClock;
-  const store = await openStore({ dataDir: options.dataDir ?? null });
+  const store = await openStore({
+    dataDir: options.dataDir ?? null,
+    databaseUrl: options.databaseUrl,
+    poolSize: options.databasePoolSize,
+    statementTimeoutMs: options.databaseStatementTimeoutMs,
+  });
+  const redis = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }) : null;
   try {
+    if (redis) await redis.connect();
     const seeded = await seedApps(store, options, clock());
     const apps = new AppRegistry(store);
-    const server = buildServer(store, apps, options, clock);
+    const server = buildServer(store, apps, new Limiters(redis), options, clock);
+    if (options.databaseUrl && !redis) {
+      server.log.warn('PostgreSQL without HERALD_REDIS_URL: rate and send limits are counted per node, not across nodes');
+    }
     const dispatcher = new WebhookDispatcher(store, {
       retryMs: options.webhookRetryMs ?? 1000,
       timeoutMs: options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
       getApp: (sdkappid) => apps.get(sdkappid),
       log: server.log,
+      ...(options.webhookLeaseMs !== undefined && { leaseMs: options.webhookLeaseMs }),
     });
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     dispatcher.start();
@@ -145,17 +171,23 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       close() {
         // In-flight requests finish first, then deliveries in flight; only then is the store
         // closed. Undelivered events stay in the outbox for the next start.
-        closing ??= server.close().then(() => dispatcher.stop()).then(() => store.close());
+        closing ??= server.close()
+          .then(() => dispatcher.stop())
+          .then(() => store.close())
+          .then(async () => {
+            await redis?.quit();
+          });
         return closing;
       },
     };
   } catch (e) {
     await store.close();
+    redis?.disconnect();
     throw e;
   }
 }
 
-function buildServer(store: Store, apps: AppRegistry, options: HeraldOptions, clock: () => number): FastifyInstance {
+function buildServer(store: Store, apps: AppRegistry, limiters: Limiters, options: HeraldOptions, clock: () => number): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const server = Fastify({
     logger: {
@@ -185,8 +217,8 @@ function buildServer(store: Store, apps: AppRegistry, options: HeraldOptions, cl
     apps,
     verifier: new UserSigVerifier(),
     registry: buildRegistry(),
-    limits: new RateLimits(options.rateLimit ?? null),
-    sendLimits: new AccountSendLimits({ perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
+    limits: new RateLimits(limiters, options.rateLimit ?? null),
+    sendLimits: new AccountSendLimits(limiters, { perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
     webhooks: new WebhookGateway(options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS),
     store,
     now: clock,

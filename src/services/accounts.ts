@@ -58,7 +58,7 @@ export interface DeleteResult {
  */
 export async function deleteAccounts(ctx: ServiceContext, userIds: readonly string[]): Promise<DeleteResult[]> {
   return ctx.store.transaction(async (tx) => {
-    const existing = await tx.existingAccounts(ctx.app.sdkappid, userIds);
+    const existing = await tx.existingAccounts(ctx.app.sdkappid, userIds, 'update');
     const admins = new Set(ctx.app.admins);
     const results = userIds.map((userId): DeleteResult => {
       if (admins.has(userId)) return { userId, resultCode: 71000, resultInfo: 'App admin accounts cannot be deleted' };
@@ -68,9 +68,11 @@ export async function deleteAccounts(ctx: ServiceContext, userIds: readonly stri
     const deleted = results.filter((r) => r.resultCode === 0).map((r) => r.userId);
     // A deleted user stops being a subscriber anywhere (SubscriberNum follows). Official accounts
     // the user owns are kept: destroying a channel is never a side effect (README).
+    // Accounts first: a concurrent add_subscriber holding them commits before this goes on,
+    // so its new subscriptions are seen and removed below.
+    await tx.deleteAccounts(ctx.app.sdkappid, deleted);
     const lost = await tx.removeUserSubscriptions(ctx.app.sdkappid, deleted);
     for (const [officialAccountId, users] of lost) await emitUnsubscribed(ctx, tx, officialAccountId, users);
-    await tx.deleteAccounts(ctx.app.sdkappid, deleted);
     return results;
   });
 }

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.ts';
 import type { MessageRecord } from '../store/records.ts';
 import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
-import { askBefore, emitAfter } from './events.ts';
+import { askBefore, emitAfter, isOn } from './events.ts';
 import { validateMsgBody } from './message-body.ts';
 import { requireOfficialAccountService } from './official-accounts.ts';
 import { utf8Bytes } from './rules.ts';
@@ -38,8 +38,6 @@ export interface SendResult {
   seq: number;
   /** True when this call repeated a message sent within 5 minutes (nothing new was stored). */
   duplicate: boolean;
-  /** True when the before-send webhook dropped it (ErrorCode 2): the caller still sees success. */
-  discarded: boolean;
 }
 
 export const FORBID_BEFORE_SEND = 'ForbidBeforeSendMsgCallback';
@@ -73,54 +71,57 @@ export function checkSendInput(input: SendInput): void {
 }
 
 /**
- * send_official_account_msg: validation; duplicate suppression (same content and Random within
- * 5 minutes answers with the first message's key and stores nothing); per-account limits; the
- * before-send webhook (may refuse, drop, or rewrite MsgBody/CloudCustomData); then Seq + insert +
- * AfterSendMsg event in one transaction.
+ * send_official_account_msg.
+ *
+ * 1. Validation, and a quick duplicate check (same content and Random within 5 minutes answers
+ *    with the first message's key and stores nothing).
+ * 2. One transaction, under the account's row lock: the duplicate check again, the per-account
+ *    limits, a Seq, and the message row. Doing the limit check here means identical sends racing
+ *    each other (even on different nodes) store one message and are charged once.
+ * 3. With a before-send webhook on, the row is stored `pending` (hidden) and the webhook is asked
+ *    outside any transaction; a second transaction then settles it as sent (possibly rewritten),
+ *    or discarded (ErrorCode 2: the caller still sees success; refusals answer their error).
+ *    The AfterSendMsg event is written in the transaction that makes the message sent.
  */
 export async function sendMessage(ctx: ServiceContext, input: SendInput): Promise<SendResult> {
   requireOfficialAccountService(ctx);
   checkSendInput(input);
   const sdkappid = ctx.app.sdkappid;
   const id = input.officialAccountId;
-  const hash = contentHash(input.msgBody, input.cloudCustomData, input.onlineOnlyFlag === 1);
+  const onlineOnly = input.onlineOnlyFlag === 1 ? 1 : 0;
+  const hash = contentHash(input.msgBody, input.cloudCustomData, onlineOnly === 1);
   const since = () => ctx.now() - DEDUPE_WINDOW_SECONDS;
-  const repeat = (m: MessageRecord): SendResult => ({ msgTime: m.time, msgKey: m.msgKey, seq: m.seq, duplicate: true, discarded: m.discarded });
+  const repeat = (m: MessageRecord): SendResult => ({ msgTime: m.time, msgKey: m.msgKey, seq: m.seq, duplicate: true });
+  const missing = () => new ApiError(130004, `official account "${id}" does not exist`);
 
-  const exists = (await ctx.store.getOfficialAccounts(sdkappid, [id])).has(id);
-  if (!exists) throw new ApiError(130004, `official account "${id}" does not exist`);
+  if (!(await ctx.store.getOfficialAccounts(sdkappid, [id])).has(id)) throw missing();
   const earlier = await ctx.store.findDuplicateMessage(sdkappid, id, input.random, hash, since());
   if (earlier) return repeat(earlier);
 
-  const refusal = await ctx.sendLimits.allow(ctx.app, id);
-  if (refusal !== null) throw new ApiError(60007, refusal);
+  const askWebhook = !input.forbidCallbackControl?.includes(FORBID_BEFORE_SEND) && isOn(ctx, CALLBACKS.beforeSendMsg);
+  const emitsAfter = !input.forbidCallbackControl?.includes(FORBID_AFTER_SEND);
+  const body = input.msgBody as unknown[];
+  const cloudCustomData = input.cloudCustomData ?? null;
+  const afterSend = (key: string, time: number, sentBody: unknown[], data: string | null) => ({
+    Official_Account: id,
+    MsgKey: key,
+    MsgTime: time,
+    OnlineOnlyFlag: onlineOnly,
+    MsgBody: sentBody,
+    ...(data !== null && { CloudCustomData: data }),
+  });
 
-  const onlineOnly = input.onlineOnlyFlag === 1 ? 1 : 0;
-  let body = input.msgBody as unknown[];
-  let cloudCustomData = input.cloudCustomData;
-  let discarded = false;
-  if (!input.forbidCallbackControl?.includes(FORBID_BEFORE_SEND)) {
-    const verdict = await askBefore(ctx, CALLBACKS.beforeSendMsg, {
-      Official_Account: id,
-      OnlineOnlyFlag: onlineOnly,
-      MsgBody: body,
-      ...(cloudCustomData !== undefined && { CloudCustomData: cloudCustomData }),
-    }, 10016, true).catch(async (e: unknown) => {
-      await ctx.sendLimits.refund(ctx.app, id); // refused by the app backend: nothing was sent
-      throw e;
-    });
-    if (!verdict.go) discarded = true;
-    else if (verdict.reply) ({ body, cloudCustomData } = applyRewrite(verdict.reply, body, cloudCustomData));
-  }
-
-  const stored = await ctx.store.transaction(async (tx) => {
-    if (!(await tx.lockOfficialAccount(sdkappid, id))) throw new ApiError(130004, `official account "${id}" does not exist`);
-    // Checked again under the lock: two identical sends racing must still store one message.
+  // Allowance charged by attempts of the transaction that then rolled back, to give back.
+  let uncommittedCharges = 0;
+  const reserved = await ctx.store.transaction(async (tx) => {
+    if (!(await tx.lockOfficialAccount(sdkappid, id))) throw missing();
     const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, since());
     if (raced) return repeat(raced);
+    const refusal = await ctx.sendLimits.allow(ctx.app, id);
+    if (refusal !== null) throw new ApiError(60007, refusal);
+    uncommittedCharges++;
     const time = ctx.now();
-    // A dropped message still takes its Seq, so no key is ever handed out twice.
-    const seq = await tx.takeMessageSeq(sdkappid, id, discarded ? 0 : time);
+    const seq = await tx.takeMessageSeq(sdkappid, id, askWebhook ? 0 : time);
     const key = msgKey(seq, time);
     await tx.insertMessage(sdkappid, {
       officialAccountId: id,
@@ -130,7 +131,7 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       time,
       fromAccount: id,
       body,
-      cloudCustomData: cloudCustomData ?? null,
+      cloudCustomData,
       offlinePushInfo: input.offlinePushInfo ?? null,
       options: {
         ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
@@ -138,33 +139,59 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       },
       onlineOnly: onlineOnly === 1,
       contentHash: hash,
-      discarded,
+      state: askWebhook ? 'pending' : 'sent',
     });
-    if (!discarded && !input.forbidCallbackControl?.includes(FORBID_AFTER_SEND)) {
-      await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, id, {
-        Official_Account: id,
-        MsgKey: key,
-        MsgTime: time,
-        OnlineOnlyFlag: onlineOnly,
-        MsgBody: body,
-        ...(cloudCustomData !== undefined && { CloudCustomData: cloudCustomData }),
-      });
-    }
-    return { msgTime: time, msgKey: key, seq, duplicate: false, discarded };
-  }).catch(async (e: unknown) => {
+    if (!askWebhook && emitsAfter) await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, id, afterSend(key, time, body, cloudCustomData));
+    return { msgTime: time, msgKey: key, seq, duplicate: false };
+  }).then(
+    async (result) => {
+      if (!result.duplicate) uncommittedCharges--; // the committed attempt keeps its charge
+      for (; uncommittedCharges > 0; uncommittedCharges--) await ctx.sendLimits.refund(ctx.app, id);
+      return result;
+    },
+    async (e: unknown) => {
+      for (; uncommittedCharges > 0; uncommittedCharges--) await ctx.sendLimits.refund(ctx.app, id);
+      throw e;
+    },
+  );
+  if (reserved.duplicate || !askWebhook) return reserved;
+
+  const settle = (state: 'sent' | 'discarded', sentBody: unknown[], data: string | null) =>
+    ctx.store.transaction(async (tx) => {
+      await tx.settleMessage(sdkappid, id, reserved.seq, { state, body: sentBody, cloudCustomData: data });
+      if (state === 'sent') {
+        await tx.touchLastMsgTime(sdkappid, id, reserved.msgTime);
+        if (emitsAfter) await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, id, afterSend(reserved.msgKey, reserved.msgTime, sentBody, data));
+      }
+    });
+
+  let verdict;
+  try {
+    verdict = await askBefore(ctx, CALLBACKS.beforeSendMsg, {
+      Official_Account: id,
+      OnlineOnlyFlag: onlineOnly,
+      MsgBody: body,
+      ...(cloudCustomData !== null && { CloudCustomData: cloudCustomData }),
+    }, 10016, true);
+  } catch (e) {
+    // Refused by the app backend: nothing was sent, so nothing is charged.
+    await settle('discarded', body, cloudCustomData);
     await ctx.sendLimits.refund(ctx.app, id);
     throw e;
-  });
-  // A send that lost the race to an identical one stored nothing: it must not use up the allowance.
-  if (stored.duplicate) await ctx.sendLimits.refund(ctx.app, id);
-  return stored;
+  }
+  if (!verdict.go) await settle('discarded', body, cloudCustomData);
+  else {
+    const rewritten = verdict.reply ? applyRewrite(verdict.reply, body, cloudCustomData) : { body, cloudCustomData };
+    await settle('sent', rewritten.body, rewritten.cloudCustomData);
+  }
+  return reserved;
 }
 
 /**
  * A before-send reply may replace MsgBody and CloudCustomData. A replacement that is not a
  * valid message is ignored (the original goes out) rather than failing the sender's call.
  */
-function applyRewrite(reply: Record<string, unknown>, body: unknown[], cloudCustomData: string | undefined) {
+function applyRewrite(reply: Record<string, unknown>, body: unknown[], cloudCustomData: string | null) {
   let nextBody = body;
   if (reply.MsgBody !== undefined) {
     try {
@@ -240,7 +267,7 @@ export async function recallMessages(
     const recalled = new Map<number, MessageRecord>();
     const results = parsed.map(({ key, at }) => {
       const message = at ? found.get(at.seq) : undefined;
-      if (!message || message.msgKey !== key || message.discarded) return { msgKey: key, retCode: 1 as const };
+      if (!message || message.msgKey !== key || message.state !== 'sent') return { msgKey: key, retCode: 1 as const };
       if (message.recalled || recalled.has(message.seq)) return { msgKey: key, retCode: 2 as const, seq: message.seq };
       recalled.set(message.seq, message);
       return { msgKey: key, retCode: 0 as const, seq: message.seq };

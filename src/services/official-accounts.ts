@@ -87,7 +87,8 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
   await askBefore(ctx, CALLBACKS.beforeCreate, { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name }, 20006);
 
   const created = await ctx.store.transaction(async (tx) => {
-    if (!(await tx.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) throw ownerMissing();
+    await tx.lockApp(sdkappid);
+    if (!(await tx.existingAccounts(sdkappid, [input.Owner_Account], 'share')).has(input.Owner_Account)) throw ownerMissing();
     if ((await tx.countOfficialAccounts(sdkappid)) >= ctx.app.maxOfficialAccounts) {
       throw new ApiError(130010, `this app may have at most ${ctx.app.maxOfficialAccounts} official accounts`);
     }

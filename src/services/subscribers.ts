@@ -67,7 +67,8 @@ export async function addSubscribers(
   return ctx.store.transaction(async (tx) => {
     const account = await lockAccount(ctx, tx, officialAccountId);
     const already = await tx.subscribedAmong(sdkappid, officialAccountId, userIds);
-    const imported = await tx.existingAccounts(sdkappid, userIds);
+    // Share-locked: an account_delete running now waits for this commit, then sees the rows.
+    const imported = await tx.existingAccounts(sdkappid, userIds.filter((u) => !already.has(u)), 'share');
     let room = Math.max(0, account.maxSubscriberNum - account.subscriberNum);
     const added: string[] = [];
     // A user named twice: 2 ("already subscribed") only if the first mention subscribed them.

@@ -6,10 +6,10 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AppsTable, Database, MessagesTable, OfficialAccountsTable, SubscriptionsTable, WebhookOutboxTable } from './schema.ts';
 import type {
-  AccountInput, AppRecord, BeforeFailurePolicy, MessageRecord, MsgFlag, NewMessage, NewOfficialAccount, NewOutboxEvent,
+  AccountInput, AppRecord, BeforeFailurePolicy, MessageOutcome, MessageRecord, MessageState, MsgFlag, NewMessage, NewOfficialAccount, NewOutboxEvent,
   OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriptionRecord,
 } from './records.ts';
-import type { Store, StoreTx } from './store.ts';
+import type { RowLock, Store, StoreTx } from './store.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -58,7 +58,7 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
     recalled: Number(row.recalled) === 1,
     recallReason: row.recall_reason,
     recallTime: row.recall_time === null ? null : Number(row.recall_time),
-    discarded: Number(row.discarded) === 1,
+    state: MESSAGE_STATES[Number(row.state)] ?? 'sent',
   };
 }
 
@@ -78,6 +78,8 @@ function toOutboxEvent(row: Selectable<WebhookOutboxTable>): OutboxEvent {
     deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
   };
 }
+
+const MESSAGE_STATES: readonly MessageState[] = ['sent', 'pending', 'discarded'];
 
 const CHANGE_COLUMNS = {
   name: 'name',
@@ -131,13 +133,17 @@ class KyselyTx implements StoreTx {
     }
   }
 
-  async existingAccounts(sdkappid: number, userIds: readonly string[]): Promise<Set<string>> {
+  async existingAccounts(sdkappid: number, userIds: readonly string[], lock: RowLock = 'none'): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
+    const locking = this.dialect === 'postgres' && lock !== 'none';
     const rows = await this.db
       .selectFrom('accounts')
       .select('user_id')
       .where('sdkappid', '=', sdkappid)
       .where('user_id', 'in', [...new Set(userIds)])
+      .$if(locking, (qb) => qb.orderBy('user_id'))
+      .$if(locking && lock === 'share', (qb) => qb.forShare())
+      .$if(locking && lock === 'update', (qb) => qb.forUpdate())
       .execute();
     return new Set(rows.map((r) => r.user_id));
   }
@@ -154,6 +160,11 @@ class KyselyTx implements StoreTx {
       .where('sdkappid', '=', sdkappid)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async lockApp(sdkappid: number): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    await this.db.selectFrom('apps').select('sdkappid').where('sdkappid', '=', sdkappid).forUpdate().execute();
   }
 
   async insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean> {
@@ -387,10 +398,33 @@ class KyselyTx implements StoreTx {
         options: JSON.stringify(message.options),
         online_only: message.onlineOnly ? 1 : 0,
         content_hash: message.contentHash,
-        discarded: message.discarded ? 1 : 0,
+        state: MESSAGE_STATES.indexOf(message.state),
         recall_reason: null,
         recall_time: null,
       })
+      .execute();
+  }
+
+  async settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({
+        state: MESSAGE_STATES.indexOf(outcome.state),
+        body: JSON.stringify(outcome.body),
+        cloud_custom_data: outcome.cloudCustomData,
+      })
+      .where('sdkappid', '=', sdkappid)
+      .where('oa_id', '=', officialAccountId)
+      .where('seq', '=', seq)
+      .execute();
+  }
+
+  async touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void> {
+    await this.db
+      .updateTable('official_accounts')
+      .set({ last_msg_time: this.dialect === 'postgres' ? sql<number>`greatest(last_msg_time, ${time})` : sql<number>`max(last_msg_time, ${time})` })
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', officialAccountId)
       .execute();
   }
 
@@ -416,7 +450,7 @@ class KyselyTx implements StoreTx {
       .where('sdkappid', '=', sdkappid)
       .where('oa_id', '=', officialAccountId)
       .where('online_only', '=', 0)
-      .where('discarded', '=', 0)
+      .where('state', '=', 0)
       .$if(beforeSeq !== null, (qb) => qb.where('seq', '<', beforeSeq as number))
       .$if(!withRecalled, (qb) => qb.where('recalled', '=', 0))
       .orderBy('seq', 'desc')
@@ -469,6 +503,12 @@ class KyselyTx implements StoreTx {
   }
 }
 
+/** Deadlock detected / serialization failure: the transaction was rolled back and can be retried. */
+function isRetryable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 export class KyselyStore extends KyselyTx implements Store {
   constructor(
     readonly kind: Store['kind'],
@@ -481,10 +521,18 @@ export class KyselyStore extends KyselyTx implements Store {
   private readonly outboxListeners: (() => void)[] = [];
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    let tx: KyselyTx | undefined;
-    const result = await this.kysely.transaction().execute((trx) => fn((tx = new KyselyTx(trx, this.kind))));
-    if (tx?.wroteOutbox) for (const listener of this.outboxListeners) listener();
-    return result;
+    for (let attempt = 1; ; attempt++) {
+      let tx: KyselyTx | undefined;
+      try {
+        const result = await this.kysely.transaction().execute((trx) => fn((tx = new KyselyTx(trx, this.kind))));
+        if (tx?.wroteOutbox) for (const listener of this.outboxListeners) listener();
+        return result;
+      } catch (e) {
+        // PostgreSQL may pick this transaction as a deadlock victim; it is safe to run again.
+        if (attempt < 3 && isRetryable(e)) continue;
+        throw e;
+      }
+    }
   }
 
   onWebhookEnqueued(listener: () => void): void {

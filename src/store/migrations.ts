@@ -3,7 +3,7 @@
  * versions and takes a lock, so several nodes starting at once apply each migration once.
  * Never edit a migration that has landed; add the next one.
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -104,8 +104,9 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('apps').addColumn('webhook_token', 'text').execute();
       await db.schema.alterTable('apps').addColumn('webhook_off', 'text', (c) => c.notNull().defaultTo('[]')).execute();
       await db.schema.alterTable('apps').addColumn('webhook_before_failure', 'text', (c) => c.notNull().defaultTo('allow')).execute();
-      // A send dropped by the before-send webhook (ErrorCode 2) still takes a Seq; it is never shown.
-      await db.schema.alterTable('messages').addColumn('discarded', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // 0 sent; 1 pending: reserved while the before-send webhook decides; 2 discarded: dropped or
+      // refused by it. Pending and discarded messages keep their Seq and are never shown.
+      await db.schema.alterTable('messages').addColumn('state', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 
       await db.schema
         .createTable('webhook_outbox')
@@ -131,9 +132,34 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   },
 });
 
+/** Any fixed number: the PostgreSQL advisory lock that lets one starting node migrate at a time. */
+const MIGRATION_LOCK_KEY = 7_360_441_201;
+
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  if (dialect === 'sqlite') return runMigrations(db, dialect, undefined);
+  // Kysely's own lock tables are created check-then-create, which races when several nodes
+  // start at once; a session advisory lock around the whole run makes it one node at a time.
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
+      await runMigrations(conn, dialect, rows[0]?.schema);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
+  });
+}
+
+async function runMigrations(db: Kysely<unknown>, dialect: Dialect, schema: string | undefined): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'herald_migrations', migrationLockTableName: 'herald_migration_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'herald_migrations',
+    migrationLockTableName: 'herald_migration_lock',
+    // The schema Herald works in (search_path), so other schemas' tables are never mistaken for ours.
+    ...(schema !== undefined && { migrationTableSchema: schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

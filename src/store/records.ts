@@ -82,8 +82,11 @@ export interface MessageRecord {
   recalled: boolean;
   recallReason: string | null;
   recallTime: number | null;
-  /** Dropped by the before-send webhook (ErrorCode 2): holds its Seq, never shown. */
-  discarded: boolean;
+  /**
+   * sent; pending while the before-send webhook decides; discarded when it dropped or refused
+   * the message. Pending and discarded messages hold their Seq and are never shown or recalled.
+   */
+  state: MessageState;
 }
 
 export interface MessageOptions {
@@ -91,7 +94,16 @@ export interface MessageOptions {
   forbidCallbackControl?: string[];
 }
 
+export type MessageState = 'sent' | 'pending' | 'discarded';
+
 export type NewMessage = Omit<MessageRecord, 'recalled' | 'recallReason' | 'recallTime'>;
+
+/** What the before-send webhook's verdict makes of a pending message. */
+export interface MessageOutcome {
+  state: 'sent' | 'discarded';
+  body: unknown[];
+  cloudCustomData: string | null;
+}
 
 export type OutboxStatus = 'pending' | 'delivered' | 'cancelled';
 

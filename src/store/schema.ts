@@ -83,7 +83,8 @@ export interface MessagesTable {
   recalled: Generated<number>;
   recall_reason: string | null;
   recall_time: number | null;
-  discarded: Generated<number>;
+  /** 0 sent, 1 pending (before-send webhook deciding), 2 discarded. */
+  state: Generated<number>;
 }
 
 export interface WebhookOutboxTable {

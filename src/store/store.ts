@@ -4,19 +4,27 @@
  * `transaction`, so a failed command leaves nothing behind.
  */
 import type {
-  AccountInput, AppRecord, MessageRecord, NewMessage, NewOfficialAccount, NewOutboxEvent, OfficialAccountChanges,
+  AccountInput, AppRecord, MessageOutcome, MessageRecord, NewMessage, NewOfficialAccount, NewOutboxEvent, OfficialAccountChanges,
   OfficialAccountRecord, OutboxEvent, OutboxFilter, SubscriptionRecord,
 } from './records.ts';
+
+export type RowLock = 'none' | 'share' | 'update';
 
 export interface StoreTx {
   // accounts
   upsertAccounts(sdkappid: number, accounts: readonly AccountInput[], now: number): Promise<void>;
-  /** The subset of `userIds` that are imported accounts of the app. */
-  existingAccounts(sdkappid: number, userIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * The subset of `userIds` that are imported accounts of the app. Inside a transaction on
+   * PostgreSQL, 'share' keeps them from being deleted until commit and 'update' claims them for
+   * deletion (rows are locked in UserID order, so concurrent callers cannot deadlock).
+   */
+  existingAccounts(sdkappid: number, userIds: readonly string[], lock?: RowLock): Promise<Set<string>>;
   deleteAccounts(sdkappid: number, userIds: readonly string[]): Promise<void>;
 
   // official accounts
   countOfficialAccounts(sdkappid: number): Promise<number>;
+  /** Serialises changes to the app's set of official accounts (the 130010 cap) across nodes. */
+  lockApp(sdkappid: number): Promise<void>;
   /** Inserts the account; false when the ID is already taken (nothing written then). */
   insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean>;
   getOfficialAccounts(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>>;
@@ -50,10 +58,14 @@ export interface StoreTx {
   listUserSubscriptions(sdkappid: number, userId: string, offset: number, limit: number): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
 
   // messages
-  /** Takes the account's next message Seq and moves LastMsgTime; never repeats a Seq. */
+  /** Takes the account's next message Seq and moves LastMsgTime to `time` (0: leave it); never repeats a Seq. */
   takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number>;
   insertMessage(sdkappid: number, message: NewMessage): Promise<void>;
-  /** A message of the account with this Random and content hash sent at or after `since`. */
+  /** Settles a pending message as sent (possibly rewritten) or discarded. */
+  settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<void>;
+  /** Moves LastMsgTime forward (never back). */
+  touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void>;
+  /** A message of the account (in any state) with this Random and content hash sent at or after `since`. */
   findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, contentHash: string, since: number): Promise<MessageRecord | undefined>;
   /** History, newest first, Seq below `beforeSeq` (all when null); online-only messages are never listed. */
   listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]>;

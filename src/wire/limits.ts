@@ -1,13 +1,48 @@
 /**
- * Per-app, per-command call limits (platform.md §1.8): a fixed one-second window per
- * (SDKAppID, command), from rate-limiter-flexible. The limit in force is, first match wins:
- * HERALD_RATE_LIMIT (every command, every app; 0 = off), the app's own value for the command,
- * the app's "*" value, then the command's documented default.
+ * Call limits, from rate-limiter-flexible: in memory for one node, or in Redis so that every
+ * node shares them (HERALD_REDIS_URL).
+ * - Per app and command (platform.md §1.8): a fixed one-second window per (SDKAppID, command).
+ *   The limit in force, first match wins: HERALD_RATE_LIMIT (every command, every app; 0 = off),
+ *   the app's value for the command, the app's "*" value, the command's documented default.
+ * - Per official account (official-accounts.md §4.10): messages per second and per hour.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import type { SendLimiter } from '../services/context.ts';
 import type { AppRecord } from '../store/records.ts';
 import { commandKey, type Command } from './command.ts';
+
+/** Builds (and caches) the limiter for a number of points per window. */
+export class Limiters {
+  private readonly cache = new Map<string, RateLimiterAbstract>();
+
+  constructor(private readonly redis: Redis | null) {}
+
+  get(prefix: string, points: number, seconds: number): RateLimiterAbstract {
+    const keyPrefix = `herald:${prefix}:${points}:${seconds}`;
+    let limiter = this.cache.get(keyPrefix);
+    if (limiter === undefined) {
+      const memory = new RateLimiterMemory({ points, duration: seconds, keyPrefix });
+      // If Redis is unreachable, limits fall back to this node's memory instead of failing calls.
+      limiter = this.redis
+        ? new RateLimiterRedis({ storeClient: this.redis, points, duration: seconds, keyPrefix, insuranceLimiter: memory })
+        : memory;
+      this.cache.set(keyPrefix, limiter);
+    }
+    return limiter;
+  }
+}
+
+/** Charges one point; false when the window has none left. */
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<boolean> {
+  try {
+    await limiter.consume(key);
+    return true;
+  } catch (e) {
+    if (e instanceof RateLimiterRes) return false;
+    throw e;
+  }
+}
 
 export function effectiveRate(override: number | null, app: AppRecord, command: Command): number {
   if (override !== null) return override;
@@ -15,26 +50,16 @@ export function effectiveRate(override: number | null, app: AppRecord, command: 
 }
 
 export class RateLimits {
-  private readonly limiters = new Map<number, RateLimiterMemory>();
-
-  constructor(private readonly override: number | null) {}
+  constructor(
+    private readonly limiters: Limiters,
+    private readonly override: number | null,
+  ) {}
 
   /** Counts the call; false when it is over the limit for the current second. */
   async allow(app: AppRecord, command: Command): Promise<boolean> {
     const rate = effectiveRate(this.override, app, command);
     if (rate === 0) return true;
-    let limiter = this.limiters.get(rate);
-    if (limiter === undefined) {
-      limiter = new RateLimiterMemory({ points: rate, duration: 1, keyPrefix: `rate${rate}` });
-      this.limiters.set(rate, limiter);
-    }
-    try {
-      await limiter.consume(`${app.sdkappid}:${commandKey(command.service, command.name)}`);
-      return true;
-    } catch (e) {
-      if (e instanceof RateLimiterRes) return false;
-      throw e;
-    }
+    return consume(this.limiters.get('rate', rate, 1), `${app.sdkappid}:${commandKey(command.service, command.name)}`);
   }
 }
 
@@ -48,55 +73,36 @@ export interface SendLimitOverrides {
  * HERALD_SEND_PER_SECOND / HERALD_SEND_PER_HOUR when set, else the app's values; 0 = off.
  */
 export class AccountSendLimits implements SendLimiter {
-  private readonly perSecond = new Map<number, RateLimiterMemory>();
-  private readonly perHour = new Map<number, RateLimiterMemory>();
+  constructor(
+    private readonly limiters: Limiters,
+    private readonly overrides: SendLimitOverrides = { perSecond: null, perHour: null },
+  ) {}
 
-  constructor(private readonly overrides: SendLimitOverrides = { perSecond: null, perHour: null }) {}
+  private windows(app: AppRecord): { limiter: RateLimiterAbstract; text: string }[] {
+    const second = this.overrides.perSecond ?? app.sendPerSecond;
+    const hour = this.overrides.perHour ?? app.sendPerHour;
+    const windows = [];
+    if (second > 0) windows.push({ limiter: this.limiters.get('sps', second, 1), text: `${second} message(s) per second` });
+    if (hour > 0) windows.push({ limiter: this.limiters.get('sph', hour, 3600), text: `${hour} message(s) per hour` });
+    return windows;
+  }
 
   async allow(app: AppRecord, officialAccountId: string): Promise<string | null> {
     const key = `${app.sdkappid}:${officialAccountId}`;
-    const second = this.overrides.perSecond ?? app.sendPerSecond;
-    const hour = this.overrides.perHour ?? app.sendPerHour;
-    // Both windows must have room before either is charged, so a refused send costs nothing.
-    if (second > 0 && (await limiter(this.perSecond, second, 1, 'sps').get(key))?.remainingPoints === 0) {
-      return `official account ${officialAccountId} may send at most ${second} message(s) per second`;
-    }
-    if (hour > 0 && (await limiter(this.perHour, hour, 3600, 'sph').get(key))?.remainingPoints === 0) {
-      return `official account ${officialAccountId} may send at most ${hour} message(s) per hour`;
-    }
-    if (second > 0 && !(await consume(limiter(this.perSecond, second, 1, 'sps'), key))) {
-      return `official account ${officialAccountId} may send at most ${second} message(s) per second`;
-    }
-    if (hour > 0 && !(await consume(limiter(this.perHour, hour, 3600, 'sph'), key))) {
-      return `official account ${officialAccountId} may send at most ${hour} message(s) per hour`;
+    const charged: RateLimiterAbstract[] = [];
+    for (const { limiter, text } of this.windows(app)) {
+      if (!(await consume(limiter, key))) {
+        // A refused send costs nothing: give back what the other windows took.
+        for (const taken of charged) await taken.reward(key, 1);
+        return `official account ${officialAccountId} may send at most ${text}`;
+      }
+      charged.push(limiter);
     }
     return null;
   }
 
   async refund(app: AppRecord, officialAccountId: string): Promise<void> {
     const key = `${app.sdkappid}:${officialAccountId}`;
-    const second = this.overrides.perSecond ?? app.sendPerSecond;
-    const hour = this.overrides.perHour ?? app.sendPerHour;
-    if (second > 0) await limiter(this.perSecond, second, 1, 'sps').reward(key, 1);
-    if (hour > 0) await limiter(this.perHour, hour, 3600, 'sph').reward(key, 1);
-  }
-}
-
-function limiter(cache: Map<number, RateLimiterMemory>, points: number, duration: number, prefix: string): RateLimiterMemory {
-  let found = cache.get(points);
-  if (found === undefined) {
-    found = new RateLimiterMemory({ points, duration, keyPrefix: `${prefix}${points}` });
-    cache.set(points, found);
-  }
-  return found;
-}
-
-async function consume(rateLimiter: RateLimiterMemory, key: string): Promise<boolean> {
-  try {
-    await rateLimiter.consume(key);
-    return true;
-  } catch (e) {
-    if (e instanceof RateLimiterRes) return false;
-    throw e;
+    for (const { limiter } of this.windows(app)) await limiter.reward(key, 1);
   }
 }

@@ -3,6 +3,7 @@
  * every call with Tencent's own generator (`tls-sig-api-v2`). Tests never reach inside Herald
  * except to read the store for "nothing changed" checks.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,68 @@ export const SDKAPPID = 1400000000;
 export const SECRET_KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
 export const ADMIN = 'administrator';
 
-export type StoreKind = 'sqlite';
+export type StoreKind = 'sqlite' | 'postgres';
 
-/** The stores the conformance suite runs against (PostgreSQL joins in a later issue). */
+/**
+ * The store this run of the conformance suite speaks to. `npm test` runs every test file once
+ * on SQLite and, when HERALD_TEST_POSTGRES_URL is set, once more with HERALD_TEST_STORE=postgres
+ * (scripts/test.sh); each file loops over stores() so its describe names say which.
+ */
 export function stores(): StoreKind[] {
-  return ['sqlite'];
+  return [currentStore()];
+}
+
+export function currentStore(): StoreKind {
+  const kind = process.env.HERALD_TEST_STORE ?? 'sqlite';
+  if (kind !== 'sqlite' && kind !== 'postgres') throw new Error(`HERALD_TEST_STORE must be sqlite or postgres, got ${kind}`);
+  if (kind === 'postgres' && !process.env.HERALD_TEST_POSTGRES_URL) throw new Error('HERALD_TEST_STORE=postgres needs HERALD_TEST_POSTGRES_URL');
+  return kind;
+}
+
+const SCHEMA_PREFIX = 'herald_t_';
+
+/**
+ * Every Herald a test starts on PostgreSQL gets a schema of its own in the test database (its
+ * "data directory"), so tests never see each other's rows. The schema of a test that passes a
+ * dataDir is derived from it, so a restart on the same dataDir finds the same data.
+ */
+export function postgresUrlFor(schema: string): string {
+  const url = new URL(process.env.HERALD_TEST_POSTGRES_URL as string);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.HERALD_TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+let staleSchemasDropped = false;
+
+/** Creates the schema (dropping schemas left by earlier runs the first time). */
+export async function createTestSchema(dataDir?: string): Promise<string> {
+  if (!staleSchemasDropped) {
+    staleSchemasDropped = true;
+    // Test files run one at a time, so schemas of earlier files are no longer in use.
+    await adminQuery(`DO $$ DECLARE s text; BEGIN
+      FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE '${SCHEMA_PREFIX}%' LOOP
+        EXECUTE format('DROP SCHEMA %I CASCADE', s);
+      END LOOP; END $$`);
+  }
+  const suffix = dataDir ? createHash('sha256').update(dataDir).digest('hex').slice(0, 16) : randomBytes(8).toString('hex');
+  const schema = `${SCHEMA_PREFIX}${suffix}`;
+  await adminQuery(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  return schema;
+}
+
+export async function dropTestSchema(schema: string): Promise<void> {
+  await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 }
 
 export interface Envelope {
@@ -39,6 +97,7 @@ export interface TestHerald extends Herald {
  */
 export async function startTestHerald(options: HeraldOptions & { dataDir?: string } = {}): Promise<TestHerald> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'herald-test-'));
+  const schema = currentStore() === 'postgres' ? await createTestSchema(options.dataDir === undefined ? undefined : dataDir) : null;
   const herald = await startHerald({
     logLevel: 'silent',
     rateLimit: 0,
@@ -47,6 +106,7 @@ export async function startTestHerald(options: HeraldOptions & { dataDir?: strin
     apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN] }],
     ...options,
     dataDir,
+    ...(schema !== null && { databaseUrl: postgresUrlFor(schema), databasePoolSize: 4 }),
   });
   const close = herald.close.bind(herald);
   return Object.assign(herald, {
@@ -54,7 +114,10 @@ export async function startTestHerald(options: HeraldOptions & { dataDir?: strin
     admin: new Client(herald.url),
     async close() {
       await close();
-      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (schema !== null) await dropTestSchema(schema);
+      }
     },
   });
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): type-check, then the conformance suite on SQLite and,
+# when HERALD_TEST_POSTGRES_URL is set, the same files again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -p tsconfig.json --noEmit
+files=(test/*.test.ts)
+echo "== conformance suite on SQLite"
+HERALD_TEST_STORE=sqlite node --import tsx --test --test-concurrency=1 "${files[@]}"
+if [ -n "${HERALD_TEST_POSTGRES_URL:-}" ]; then
+  echo "== conformance suite on PostgreSQL ($HERALD_TEST_POSTGRES_URL)"
+  HERALD_TEST_STORE=postgres node --import tsx --test --test-concurrency=1 "${files[@]}"
+else
+  echo "== PostgreSQL half skipped: HERALD_TEST_POSTGRES_URL is not set"
+fi
