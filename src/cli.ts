@@ -14,6 +14,7 @@ import {
 import type { AppRecord } from './store/records.ts';
 import { openStore } from './store/open.ts';
 import { startHerald } from './server.ts';
+import { exportStore, importStore } from './transfer.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -290,5 +291,37 @@ dataOption(program.command('webhooks'))
       }
     }),
   );
+
+dataOption(program.command('export <file>'))
+  .description('write every row of this server (HERALD_DATA or HERALD_DATABASE_URL) to an NDJSON file (.gz: gzip)')
+  .action((file: string, flags: { data?: string }) =>
+    run(async () => {
+      const store = await openConfiguredStore(flags);
+      try {
+        const counts = await exportStore(store, file);
+        process.stdout.write(`exported ${describeCounts(counts)} to ${file}\n`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+dataOption(program.command('import <file>'))
+  .description('load an export into this server\'s store, which must be empty; verifies every table\'s count')
+  .action((file: string, flags: { data?: string }) =>
+    run(async () => {
+      const store = await openConfiguredStore(flags);
+      try {
+        const counts = await importStore(store, file);
+        process.stdout.write(`imported ${describeCounts(counts)} from ${file}; counts verified\n`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts).map(([table, n]) => `${table}=${n}`).join(' ');
+}
 
 await program.parseAsync(process.argv);

@@ -9,7 +9,7 @@ import type {
   AccountInput, AppRecord, BeforeFailurePolicy, MessageOutcome, MessageRecord, MessageState, MsgFlag, NewMessage, NewOfficialAccount, NewOutboxEvent,
   OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriptionRecord,
 } from './records.ts';
-import type { RowLock, Store, StoreTx } from './store.ts';
+import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } from './store.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -647,6 +647,49 @@ export class KyselyStore extends KyselyTx implements Store {
       .values({ sdkappid: app.sdkappid, created_at: app.createdAt, ...values })
       .onConflict((oc) => oc.column('sdkappid').doUpdateSet(values))
       .execute();
+  }
+
+  async *exportRows(table: TableName, pageSize = 2000): AsyncIterable<Record<string, unknown>> {
+    const keys = TABLE_KEYS[table] as readonly string[];
+    // Raw SQL over a table chosen from a fixed list: keyset paging on the primary key, so a page
+    // deep in millions of rows costs what the first does.
+    const db = this.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    let last: unknown[] | null = null;
+    for (;;) {
+      let query = db.selectFrom(table).selectAll();
+      if (last !== null) {
+        const after = last;
+        query = query.where((eb) => eb(eb.refTuple(...(keys as [string, string])), '>', eb.tuple(...(after as [unknown, unknown]))));
+      }
+      for (const key of keys) query = query.orderBy(key);
+      const rows = await query.limit(pageSize).execute();
+      for (const row of rows) yield row;
+      if (rows.length < pageSize) return;
+      const tail = rows[rows.length - 1] as Record<string, unknown>;
+      last = keys.map((k) => tail[k]);
+    }
+  }
+
+  async importRows(table: TableName, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const db = this.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const columns = Object.keys(rows[0] as object).length;
+    // Stay under SQLite's 32766 bound parameters per statement (PostgreSQL allows 65535).
+    const chunk = Math.max(1, Math.floor(30_000 / columns));
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += chunk) await trx.insertInto(table).values(rows.slice(i, i + chunk) as Record<string, unknown>[]).execute();
+    });
+  }
+
+  async countRows(table: TableName): Promise<number> {
+    const db = this.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async resetIdSequences(): Promise<void> {
+    if (this.kind !== 'postgres') return; // SQLite's AUTOINCREMENT follows the largest id by itself
+    await sql`select setval(pg_get_serial_sequence('webhook_outbox', 'id'), coalesce((select max(id) from webhook_outbox), 0) + 1, false)`.execute(this.kysely);
   }
 
   async ping(): Promise<void> {

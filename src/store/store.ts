@@ -10,6 +10,19 @@ import type {
 
 export type RowLock = 'none' | 'share' | 'update';
 
+/** Tables in dependency order, with their key columns (the order rows are exported in). */
+export const TABLE_KEYS = {
+  apps: ['sdkappid'],
+  accounts: ['sdkappid', 'user_id'],
+  official_accounts: ['sdkappid', 'id'],
+  subscriptions: ['sdkappid', 'oa_id', 'user_id'],
+  messages: ['sdkappid', 'oa_id', 'seq'],
+  webhook_outbox: ['id'],
+} as const;
+
+export type TableName = keyof typeof TABLE_KEYS;
+export const TABLES = Object.keys(TABLE_KEYS) as TableName[];
+
 export interface StoreTx {
   // accounts
   upsertAccounts(sdkappid: number, accounts: readonly AccountInput[], now: number): Promise<void>;
@@ -106,6 +119,15 @@ export interface Store extends StoreTx, OutboxStore {
 
   /** Called after a transaction that wrote outbox events commits (the dispatcher's doorbell). */
   onWebhookEnqueued(listener: () => void): void;
+
+  // bulk transfer (herald export / import)
+  /** Every row of a table in key order, read in pages so memory stays flat. */
+  exportRows(table: TableName, pageSize?: number): AsyncIterable<Record<string, unknown>>;
+  /** Inserts raw rows (as exportRows gives them) in one transaction. */
+  importRows(table: TableName, rows: readonly Record<string, unknown>[]): Promise<void>;
+  countRows(table: TableName): Promise<number>;
+  /** After an import with explicit ids: make generated ids continue after the largest one. */
+  resetIdSequences(): Promise<void>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
