@@ -84,6 +84,8 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
   const ownerMissing = () => new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
   // Checked before the webhook too, so the app backend is not asked about a doomed request.
   if (!(await ctx.store.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) throw ownerMissing();
+  const idTaken = () => new ApiError(130008, `OfficialAccountUserID "${customId}" is already in use`);
+  if (customId !== undefined && (await ctx.store.getOfficialAccounts(sdkappid, [customId])).has(customId)) throw idTaken();
   await askBefore(ctx, CALLBACKS.beforeCreate, { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name }, 20006);
 
   const created = await ctx.store.transaction(async (tx) => {
@@ -104,9 +106,7 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
     };
     let id = customId;
     if (id !== undefined) {
-      if (!(await tx.insertOfficialAccount(sdkappid, { id, ...account }))) {
-        throw new ApiError(130008, `OfficialAccountUserID "${id}" is already in use`);
-      }
+      if (!(await tx.insertOfficialAccount(sdkappid, { id, ...account }))) throw idTaken();
     } else {
       // 62^10 suffixes: a clash is astronomically rare, but never answer with a taken ID.
       do id = generateId();

@@ -28,6 +28,7 @@ export interface DispatcherOptions {
 }
 
 const HOUR = 3_600_000;
+const MIN_SLEEP_MS = 50;
 
 export class WebhookDispatcher {
   private running = false;
@@ -60,29 +61,46 @@ export class WebhookDispatcher {
     this.wakeUp?.();
   }
 
+  private readonly inFlight = new Set<Promise<void>>();
+
   private async run(): Promise<void> {
     const { batch = 32, leaseMs = 30_000, pollMs = 1000 } = this.options;
     while (this.running) {
       this.woken = false;
       let claimed: OutboxEvent[] = [];
+      const room = batch - this.inFlight.size;
       try {
-        claimed = await this.store.claimWebhooks(Date.now(), leaseMs, batch);
-        await Promise.all(claimed.map((event) => this.deliver(event)));
+        if (room > 0) claimed = await this.store.claimWebhooks(Date.now(), leaseMs, room);
+        // Deliveries run side by side: a receiver that hangs holds up only its own account.
+        for (const event of claimed) {
+          const delivery: Promise<void> = this.deliver(event)
+            .catch((e: unknown) => this.options.log.error({ err: e, id: event.id }, 'webhook delivery step failed'))
+            .finally(() => {
+              this.inFlight.delete(delivery);
+              this.wake(); // the account's next event may now be due, and there is room again
+            });
+          this.inFlight.add(delivery);
+        }
         await this.prune();
       } catch (e) {
         if (!this.running) break;
         this.options.log.error({ err: e }, 'webhook dispatcher step failed');
       }
-      if (claimed.length > 0 || this.woken) continue;
+      if (claimed.length > 0 && this.inFlight.size < batch) continue;
+      if (this.woken) continue;
       let delay = pollMs;
       try {
         const due = await this.store.nextWebhookDue();
-        if (due !== null) delay = Math.min(pollMs, Math.max(0, due - Date.now()));
+        // Events that look due but could not be claimed are in flight (leased) or wait behind
+        // their account's oldest event; a finished delivery wakes us, so a short floor avoids a
+        // busy loop without delaying anything that is really due.
+        if (due !== null) delay = Math.min(pollMs, Math.max(MIN_SLEEP_MS, due - Date.now()));
       } catch {
         // the store is closing or unreachable; poll again later
       }
       await this.sleep(delay);
     }
+    await Promise.all(this.inFlight);
   }
 
   private sleep(ms: number): Promise<void> {

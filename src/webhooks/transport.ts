@@ -30,7 +30,8 @@ export async function callWebhook(url: string, body: Record<string, unknown>, ti
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
+      // Which node sent it: useful when several Herald nodes deliver from one outbox.
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': `Herald (pid ${process.pid})` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
