@@ -4,7 +4,8 @@
  * PostgreSQL and back. The file is NDJSON (gzip when the name ends in .gz): a header line, one
  * line per row, and a trailer with the count of every table. Both directions stream, so memory
  * stays flat with millions of rows; the import refuses a store that already holds data, writes
- * in batches, and finishes by checking every table's count against the trailer.
+ * in batches, finishes by checking every table's count against the trailer, and empties the
+ * store again if anything fails.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -48,7 +49,16 @@ export async function importStore(store: Store, file: string): Promise<Counts> {
   for (const table of TABLES) {
     if ((await store.countRows(table)) > 0) throw new ImportError(`the target store is not empty (${table} has rows); import into a new store`);
   }
-  let input: Readable = createReadStream(file);
+  try {
+    return await loadFile(store, file);
+  } catch (e) {
+    // The store was empty: a failed import leaves it empty again rather than half-loaded.
+    for (const table of [...TABLES].reverse()) await store.deleteAllRows(table);
+    throw e;
+  }
+}
+
+async function loadFile(store: Store, file: string): Promise<Counts> {  let input: Readable = createReadStream(file);
   if (file.endsWith('.gz')) input = input.pipe(createGunzip());
   const lines = createInterface({ input, crlfDelay: Infinity });
 
@@ -66,7 +76,13 @@ export async function importStore(store: Store, file: string): Promise<Counts> {
   for await (const line of lines) {
     lineNo++;
     if (line === '') continue;
-    const record = JSON.parse(line) as { format?: string; version?: number; t?: TableName; r?: Record<string, unknown>; end?: boolean; counts?: Counts };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new ImportError(`line ${lineNo} of ${file} is not JSON`);
+    }
+    const record = parsed as { format?: string; version?: number; t?: TableName; r?: Record<string, unknown>; end?: boolean; counts?: Counts };
     if (!header) {
       if (record.format !== EXPORT_FORMAT) throw new ImportError(`${file} is not a Herald export (line 1)`);
       if (record.version !== EXPORT_VERSION) throw new ImportError(`${file} has export version ${record.version}; this Herald reads ${EXPORT_VERSION}`);

@@ -687,6 +687,11 @@ export class KyselyStore extends KyselyTx implements Store {
     return Number(row.n);
   }
 
+  async deleteAllRows(table: TableName): Promise<void> {
+    const db = this.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    await db.deleteFrom(table).execute();
+  }
+
   async resetIdSequences(): Promise<void> {
     if (this.kind !== 'postgres') return; // SQLite's AUTOINCREMENT follows the largest id by itself
     await sql`select setval(pg_get_serial_sequence('webhook_outbox', 'id'), coalesce((select max(id) from webhook_outbox), 0) + 1, false)`.execute(this.kysely);

@@ -126,6 +126,8 @@ export interface Store extends StoreTx, OutboxStore {
   /** Inserts raw rows (as exportRows gives them) in one transaction. */
   importRows(table: TableName, rows: readonly Record<string, unknown>[]): Promise<void>;
   countRows(table: TableName): Promise<number>;
+  /** Empties a table: only for undoing a failed import into a store that was empty. */
+  deleteAllRows(table: TableName): Promise<void>;
   /** After an import with explicit ids: make generated ids continue after the largest one. */
   resetIdSequences(): Promise<void>;
 
