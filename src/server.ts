@@ -15,7 +15,7 @@ import { openStore } from './store/open.ts';
 import { buildRegistry } from './wire/commands.ts';
 import { fail } from './wire/envelope.ts';
 import { Redis } from 'ioredis';
-import { AccountSendLimits, Limiters, RateLimits } from './wire/limits.ts';
+import { AccountSendLimits, AuthFailureLimits, Limiters, RateLimits } from './wire/limits.ts';
 import { Pipeline } from './wire/pipeline.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { WebhookGateway } from './webhooks/gateway.ts';
@@ -55,6 +55,10 @@ export interface HeraldOptions {
   webhookRetryMs?: number;
   /** How long a webhook call may take (Tencent: 2 s). */
   webhookTimeoutMs?: number;
+  /** Failed UserSig verifications per caller and minute before 70050 (0 = no limit). */
+  authFailureLimit?: number;
+  /** A request (headers and body) must arrive within this many ms (slow clients are cut off). */
+  requestTimeoutMs?: number;
   /** Unix-seconds clock; tests move it to expire UserSigs. */
   clock?: () => number;
 }
@@ -69,6 +73,9 @@ export interface Herald {
   server: FastifyInstance;
   close(): Promise<void>;
 }
+
+export const DEFAULT_AUTH_FAILURE_LIMIT = 50;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 const systemClock = () => Math.floor(Date.now() / 1000);
 
@@ -200,6 +207,10 @@ function buildServer(store: Store, apps: AppRegistry, limiters: Limiters, option
     // One access line per call is written by the handler itself (command, sdkappid, code).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
+    // Slow or stalled clients: the whole request (headers and body) must arrive in time, and
+    // a connection that sends nothing is closed.
+    requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    connectionTimeout: (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) * 2,
     // Paths the router rejects are still answered with the envelope (HTTP 200), not Fastify's
     // 400/414 pages (which would also echo the URL, UserSig included): a path segment longer than
     // any service or command is an unknown resource (60009), an undecodable path 60002.
@@ -219,6 +230,7 @@ function buildServer(store: Store, apps: AppRegistry, limiters: Limiters, option
     registry: buildRegistry(),
     limits: new RateLimits(limiters, options.rateLimit ?? null),
     sendLimits: new AccountSendLimits(limiters, { perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
+    authFailures: new AuthFailureLimits(limiters, options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT),
     webhooks: new WebhookGateway(options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS),
     store,
     now: clock,

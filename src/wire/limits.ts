@@ -18,15 +18,14 @@ export class Limiters {
 
   constructor(private readonly redis: Redis | null) {}
 
-  get(prefix: string, points: number, seconds: number): RateLimiterAbstract {
+  get(prefix: string, points: number, seconds: number, blockSeconds = 0): RateLimiterAbstract {
     const keyPrefix = `herald:${prefix}:${points}:${seconds}`;
     let limiter = this.cache.get(keyPrefix);
     if (limiter === undefined) {
-      const memory = new RateLimiterMemory({ points, duration: seconds, keyPrefix });
+      const options = { points, duration: seconds, keyPrefix, blockDuration: blockSeconds };
+      const memory = new RateLimiterMemory(options);
       // If Redis is unreachable, limits fall back to this node's memory instead of failing calls.
-      limiter = this.redis
-        ? new RateLimiterRedis({ storeClient: this.redis, points, duration: seconds, keyPrefix, insuranceLimiter: memory })
-        : memory;
+      limiter = this.redis ? new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: memory }) : memory;
       this.cache.set(keyPrefix, limiter);
     }
     return limiter;
@@ -104,5 +103,32 @@ export class AccountSendLimits implements SendLimiter {
   async refund(app: AppRecord, officialAccountId: string): Promise<void> {
     const key = `${app.sdkappid}:${officialAccountId}`;
     for (const { limiter } of this.windows(app)) await limiter.reward(key, 1);
+  }
+}
+
+/**
+ * Failed UserSig verifications per caller (client IP and SDKAppID): after `limit` failures
+ * within a minute the caller gets 70050 ("retry after 1 minute") for a minute, without its sigs
+ * even being checked, so keys cannot be guessed at speed. 0 switches this off.
+ */
+export class AuthFailureLimits {
+  constructor(
+    private readonly limiters: Limiters,
+    private readonly limit: number,
+  ) {}
+
+  private limiter(): RateLimiterAbstract {
+    return this.limiters.get('authfail', this.limit, 60, 60);
+  }
+
+  async blocked(caller: string): Promise<boolean> {
+    if (this.limit === 0) return false;
+    const state = await this.limiter().get(caller);
+    return state !== null && state.consumedPoints > this.limit;
+  }
+
+  async recordFailure(caller: string): Promise<void> {
+    if (this.limit === 0) return;
+    await consume(this.limiter(), caller);
   }
 }

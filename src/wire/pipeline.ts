@@ -13,7 +13,7 @@ import type { Webhooks } from '../services/context.ts';
 import type { Store } from '../store/store.ts';
 import { commandKey, type Command } from './command.ts';
 import { fail, ok, type Envelope } from './envelope.ts';
-import type { AccountSendLimits, RateLimits } from './limits.ts';
+import type { AccountSendLimits, AuthFailureLimits, RateLimits } from './limits.ts';
 import { readQuery } from './query.ts';
 
 export interface CallRequest {
@@ -40,6 +40,7 @@ export interface PipelineDeps {
   registry: Map<string, Command>;
   limits: RateLimits;
   sendLimits: AccountSendLimits;
+  authFailures: AuthFailureLimits;
   webhooks: Webhooks;
   store: Store;
   now(): number;
@@ -93,7 +94,14 @@ export class Pipeline {
     if (query.contenttype !== undefined && query.contenttype.toLowerCase() !== 'json') {
       throw new ApiError(60025, 'contenttype must be json');
     }
-    this.deps.verifier.verify({ sdkappid, identifier: query.identifier, userSig: query.usersig, secretKey: app.secretKey, now: this.deps.now() });
+    const caller = `${req.clientIp}|${sdkappid}`;
+    if (await this.deps.authFailures.blocked(caller)) throw new ApiError(70050);
+    try {
+      this.deps.verifier.verify({ sdkappid, identifier: query.identifier, userSig: query.usersig, secretKey: app.secretKey, now: this.deps.now() });
+    } catch (e) {
+      await this.deps.authFailures.recordFailure(caller);
+      throw e;
+    }
     outcome.operator = query.identifier;
 
     const command = this.deps.registry.get(commandKey(req.service, req.command));
