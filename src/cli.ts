@@ -141,6 +141,8 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['databasePoolSize', 'PostgreSQL connections per node'],
   ['databaseStatementTimeoutMs', 'PostgreSQL statement timeout, ms (0 = none)'],
   ['redisUrl', 'redis://… : rate and send limits shared by all nodes'],
+  ['authFailureLimit', 'failed UserSig checks per caller and minute before 70050 (0 = off)'],
+  ['requestTimeoutMs', 'a request must arrive within this many ms'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -163,6 +165,8 @@ serve.action((flags: ConfigInput) =>
       databasePoolSize: config.databasePoolSize,
       databaseStatementTimeoutMs: config.databaseStatementTimeoutMs,
       redisUrl: config.redisUrl,
+      authFailureLimit: config.authFailureLimit,
+      requestTimeoutMs: config.requestTimeoutMs,
       tls: config.tls,
       logLevel: config.logLevel,
       rateLimit: config.rateLimit,

@@ -43,6 +43,9 @@ export interface HeraldConfig {
   databaseStatementTimeoutMs: number;
   /** redis://… shares rate and send limits across nodes. */
   redisUrl: string | null;
+  /** Failed UserSig verifications per caller and minute before 70050; 0 = no limit. */
+  authFailureLimit: number;
+  requestTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
 }
@@ -51,7 +54,8 @@ export interface HeraldConfig {
 export type ConfigInput = Partial<Record<
   'host' | 'port' | 'data' | 'sdkappid' | 'secretKey' | 'admin' | 'tlsCert' | 'tlsKey' | 'logLevel' | 'rateLimit'
   | 'sendPerSecond' | 'sendPerHour' | 'webhookUrl' | 'webhookToken' | 'webhookOff' | 'webhookRetryMs' | 'webhookBeforeFailure'
-  | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'redisUrl' | 'webhookLeaseMs',
+  | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'redisUrl' | 'webhookLeaseMs'
+  | 'authFailureLimit' | 'requestTimeoutMs',
   string
 >>;
 
@@ -78,6 +82,8 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   databasePoolSize: 'HERALD_DATABASE_POOL_SIZE',
   databaseStatementTimeoutMs: 'HERALD_DATABASE_STATEMENT_TIMEOUT_MS',
   redisUrl: 'HERALD_REDIS_URL',
+  authFailureLimit: 'HERALD_AUTH_FAILURE_LIMIT',
+  requestTimeoutMs: 'HERALD_REQUEST_TIMEOUT_MS',
 };
 
 export const DEFAULT_PORT = 9500;
@@ -211,6 +217,8 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     databaseStatementTimeoutMs: input.databaseStatementTimeoutMs !== undefined
       ? parseInteger(label('databaseStatementTimeoutMs'), input.databaseStatementTimeoutMs, 0, 3_600_000) : 5000,
     redisUrl: input.redisUrl !== undefined ? parseUrl(label('redisUrl'), input.redisUrl, ['redis:', 'rediss:']) : null,
+    authFailureLimit: input.authFailureLimit !== undefined ? parseInteger(label('authFailureLimit'), input.authFailureLimit, 0, 1_000_000) : 50,
+    requestTimeoutMs: input.requestTimeoutMs !== undefined ? parseInteger(label('requestTimeoutMs'), input.requestTimeoutMs, 100, 600_000) : 15_000,
     bodyLimit: 1024 * 1024,
   };
 }
