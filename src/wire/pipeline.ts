@@ -95,7 +95,7 @@ export class Pipeline {
       throw new ApiError(60025, 'contenttype must be json');
     }
     const caller = `${req.clientIp}|${sdkappid}`;
-    if (await this.deps.authFailures.blocked(caller)) throw new ApiError(70050);
+    if (this.deps.authFailures.blocked(caller)) throw new ApiError(70050);
     try {
       this.deps.verifier.verify({ sdkappid, identifier: query.identifier, userSig: query.usersig, secretKey: app.secretKey, now: this.deps.now() });
     } catch (e) {
