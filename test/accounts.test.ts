@@ -176,7 +176,7 @@ for (const store of stores()) {
           const overByByte = at + 'a';
           const overByChar = unit.repeat(Math.ceil(501 / Buffer.byteLength(unit)));
           assert.equal(Buffer.byteLength(overByByte), 501);
-          assert.ok(Buffer.byteLength(overByChar) > 500);
+          assert.ok(Buffer.byteLength(overByChar) > 500, 'Buffer.byteLength(overByChar) > 500');
           assertFail(await admin.account('account_import', { UserID: overId, Nick: overByByte }), 40601);
           assertFail(await admin.account('account_import', { UserID: overId, Nick: overByChar }), 40601);
           assert.equal(await status(admin, overId), 'NotImported');
@@ -347,7 +347,7 @@ for (const store of stores()) {
         const res = await admin.account('account_delete', { DeleteItem: ids.slice(0, 100).map((UserID) => ({ UserID })) });
         assertOk(res);
         assert.equal((res.ResultItem as DeleteItem[]).length, 100);
-        assert.ok((res.ResultItem as DeleteItem[]).every((item) => item.ResultCode === 0));
+        assert.ok((res.ResultItem as DeleteItem[]).every((item) => item.ResultCode === 0), '(res.ResultItem as DeleteItem[]).every((item) => item.ResultCode ==...');
       });
 
       it('missing, empty or malformed DeleteItem → 70402', async () => {

@@ -97,7 +97,7 @@ class Fixture {
     });
     assertOk(res);
     assert.equal(res.Official_Account, account, 'Official_Account is echoed');
-    assert.ok(Array.isArray(res.RspMsgList));
+    assert.ok(Array.isArray(res.RspMsgList), 'Array.isArray(res.RspMsgList)');
     assert.equal(typeof res.LastMsgKey, 'string');
     const items = res.RspMsgList as Json[];
     assert.equal(res.LastMsgKey, items.at(-1)?.MsgKey ?? '', 'LastMsgKey is the oldest item on the page ("" when empty)');
@@ -360,7 +360,7 @@ for (const store of stores()) {
       // The other account's message is untouched.
       const theirs = await f.page(other, 20);
       assert.equal(theirs.items.length, 2);
-      assert.ok(theirs.items.every((m) => m.IsPlaceMsg === 0));
+      assert.ok(theirs.items.every((m) => m.IsPlaceMsg === 0), 'theirs.items.every((m) => m.IsPlaceMsg === 0)');
     });
 
     it('MsgKeyList holds 1..10 keys: empty or 11 → 6017 and nothing is recalled', async () => {
@@ -374,7 +374,7 @@ for (const store of stores()) {
       assertFail(await f.recall(id, [1]), 6017, 'MsgKeyList');
       assertFail(await f.admin.official('official_account_msg_recall', { Official_Account: id }), 6017, 'MsgKeyList');
       const list = await f.recallOk(id, keys.slice(0, 10));
-      assert.ok(list.every((r) => r.RetCode === 0));
+      assert.ok(list.every((r) => r.RetCode === 0), 'list.every((r) => r.RetCode === 0)');
       const left = await f.page(id, 20);
       assert.deepEqual(left.items.map((m) => m.MsgKey), [keys[10]]);
     });
@@ -405,7 +405,7 @@ for (const store of stores()) {
       const recalled = sent.filter((_, i) => i % 3 === 1);
       for (let i = 0; i < recalled.length; i += 10) {
         const list = await f.recallOk(id, recalled.slice(i, i + 10).map((s) => s.key));
-        assert.ok(list.every((r) => r.RetCode === 0));
+        assert.ok(list.every((r) => r.RetCode === 0), 'list.every((r) => r.RetCode === 0)');
       }
       const kept = sent.filter((s) => !recalled.includes(s));
       for (const size of [7, 20]) {

@@ -89,7 +89,7 @@ for (const store of stores()) {
     /** Every stored field of the account, MaxSubscriberNum included. */
     async function snapshot(id: string): Promise<Item> {
       const [item] = await infoItems([id], SNAPSHOT_FIELDS);
-      assert.ok(item);
+      assert.ok(item, 'item');
       assert.equal(item.ErrorCode, 0, `${id}: ${JSON.stringify(item)}`);
       return item;
     }
@@ -366,7 +366,7 @@ for (const store of stores()) {
             const overByByte = atLimit + 'a';
             const overByChar = unit.repeat(Math.floor(limit / Buffer.byteLength(unit)) + 1);
             assert.equal(Buffer.byteLength(overByByte), limit + 1);
-            assert.ok(Buffer.byteLength(overByChar) > limit);
+            assert.ok(Buffer.byteLength(overByChar) > limit, 'Buffer.byteLength(overByChar) > limit');
             for (const over of [overByByte, overByChar]) {
               const res = await official('modify_official_account_base_info', { Official_Account: id, [field]: over });
               assertFail(res, 6017);
@@ -551,7 +551,7 @@ for (const store of stores()) {
         await add(ids[2] as string, crowd.filter((_, i) => i % 3 === 0));
         const gone = new Set(crowd.slice(25, 125));
         const results = await accountDelete([...gone]);
-        assert.ok(results.every((r) => r.ResultCode === 0));
+        assert.ok(results.every((r) => r.ResultCode === 0), 'results.every((r) => r.ResultCode === 0)');
         await assertSubscribers(ids[0] as string, crowd.filter((u) => !gone.has(u)));
         await assertSubscribers(ids[1] as string, crowd.filter((u, i) => i % 2 === 0 && !gone.has(u)));
         await assertSubscribers(ids[2] as string, crowd.filter((u, i) => i % 3 === 0 && !gone.has(u)));

@@ -200,7 +200,7 @@ class Fixture {
     });
     assertOk(res);
     const [item] = res.OfficialAccountInfoList as Json[];
-    assert.ok(item);
+    assert.ok(item, 'item');
     assert.equal(item.ErrorCode, 0);
     return item.LastMsgTime as number;
   }
@@ -312,7 +312,7 @@ for (const store of stores()) {
       const id = await f.createAccount('doc');
       const { key, time } = await f.sendOk(id, { Random: 9875, ...DOC_SAMPLE });
       const [m] = await f.history(id);
-      assert.ok(m);
+      assert.ok(m, 'm');
       assert.equal(m.MsgKey, key);
       assert.equal(m.MsgTimeStamp, time);
       assert.equal(m.MsgRandom, 9875);
@@ -499,7 +499,7 @@ for (const store of stores()) {
           await refused({ Random: nextRandom(), MsgBody: text(`${t.slice(0, -1)}${unit}`) }, 80002, undefined, id);
           // The limit is in bytes, not characters: far fewer than 12288 characters is still too much.
           const chars = Math.ceil(MAX_BYTES / unitBytes);
-          assert.ok(unit.length * chars < MAX_BYTES);
+          assert.ok(unit.length * chars < MAX_BYTES, 'unit.length * chars < MAX_BYTES');
           await refused({ Random: nextRandom(), MsgBody: text(unit.repeat(chars)) }, 80002, undefined, id);
         }
         const history = await f.history(id);
@@ -519,7 +519,7 @@ for (const store of stores()) {
       assert.ok(Buffer.byteLength(t) < MAX_BYTES - overhead, 'raw text is well under the limit');
       await f.sendOk(id, { Random: nextRandom(), MsgBody: text(t) });
       await refused({ Random: nextRandom(), MsgBody: text(`${t}a`) }, 80002, undefined, id);
-      assert.ok(t.endsWith('a'));
+      assert.ok(t.endsWith('a'), 't.endsWith(\'a\')');
       await refused({ Random: nextRandom(), MsgBody: text(`${t.slice(0, -1)}"`) }, 80002, undefined, id);
       // Plain ASCII of the same raw length fits easily.
       await f.sendOk(id, { Random: nextRandom(), MsgBody: text('b'.repeat(t.length)) });
@@ -654,9 +654,9 @@ for (const store of stores()) {
       const id = await f.createAccount('online');
       const stored = await f.sendOk(id, { Random: 1, MsgBody: text('stored') });
       const online = await f.sendOk(id, { Random: 2, MsgBody: text('online only'), OnlineOnlyFlag: 1 });
-      assert.ok(online.seq > stored.seq);
+      assert.ok(online.seq > stored.seq, 'online.seq > stored.seq');
       const stored2 = await f.sendOk(id, { Random: 3, MsgBody: text('stored 2'), OnlineOnlyFlag: 0 });
-      assert.ok(stored2.seq > online.seq);
+      assert.ok(stored2.seq > online.seq, 'stored2.seq > online.seq');
       assert.deepEqual((await f.history(id)).map((m) => m.MsgKey), [stored2.key, stored.key]);
       assert.deepEqual((await f.history(id, true)).map((m) => m.MsgKey), [stored2.key, stored.key], 'not even with WithRecalledMsg');
       const page = await f.admin.official('official_account_msg_get_simple', { Official_Account: id, ReqMsgNumber: 1, LastMsgKey: stored2.key });

@@ -51,7 +51,7 @@ async function info(client: Client, ids: string[], filter?: string[]): Promise<I
 
 async function infoOne(client: Client, id: string, filter?: string[]): Promise<Item> {
   const [item] = await info(client, [id], filter);
-  assert.ok(item);
+  assert.ok(item, 'item');
   return item;
 }
 
@@ -90,7 +90,7 @@ for (const store of stores()) {
           assert.ok((id as string).startsWith('@TOA#_@TOA#'), String(id));
           assert.ok((id as string).length > '@TOA#_@TOA#'.length, String(id));
           assert.match(id as string, /^[\x20-\x7e]+$/);
-          assert.ok(Buffer.byteLength(id as string) <= 48);
+          assert.ok(Buffer.byteLength(id as string) <= 48, 'Buffer.byteLength(id as string) <= 48');
           ids.add(id as string);
         }
         assert.equal(ids.size, 50);
@@ -100,7 +100,7 @@ for (const store of stores()) {
         assert.equal(items.length, 50);
         const names = new Set(items.map((item) => item.Name));
         assert.equal(names.size, 50);
-        assert.ok(items.every((item) => item.ErrorCode === 0 && item.Owner_Account === 'owner1'));
+        assert.ok(items.every((item) => item.ErrorCode === 0 && item.Owner_Account === 'owner1'), 'items.every((item) => item.ErrorCode === 0 && item.Owner_Account ==...');
       });
     });
 
@@ -175,7 +175,7 @@ for (const store of stores()) {
             assert.match(refusal.ErrorInfo, new RegExp(field));
             // The one character that tips it over: as many units as needed to pass the limit.
             const overByChar = unit.repeat(Math.floor(limit / Buffer.byteLength(unit)) + 1);
-            assert.ok(Buffer.byteLength(overByChar) > limit);
+            assert.ok(Buffer.byteLength(overByChar) > limit, 'Buffer.byteLength(overByChar) > limit');
             await refused({ ...base, [field]: overByChar }, 6017);
           });
         }
@@ -250,7 +250,7 @@ for (const store of stores()) {
         const res = await admin.account('multiaccount_import', { AccountList: ids.map((UserID) => ({ UserID })) });
         assert.equal(res.ErrorCode, 70402);
         const check = await admin.account('account_check', { CheckItem: ids.slice(0, 100).map((UserID) => ({ UserID })) });
-        assert.ok((check.ResultItem as Item[]).every((item) => item.AccountStatus === 'NotImported'));
+        assert.ok((check.ResultItem as Item[]).every((item) => item.AccountStatus === 'NotImported'), '(check.ResultItem as Item[]).every((item) => item.AccountStatus ===...');
         await refused({ Owner_Account: 'trace_0', Name: 'x' }, 6017);
         await refused({ Owner_Account: 'trace_100', Name: 'x' }, 6017);
       });

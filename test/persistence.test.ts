@@ -208,7 +208,7 @@ for (const store of stores()) {
           return res.OfficialAccountInfoList as Item[];
         };
         const before = await read(herald);
-        assert.ok(before.every((item) => item.ErrorCode === 0));
+        assert.ok(before.every((item) => item.ErrorCode === 0), 'before.every((item) => item.ErrorCode === 0)');
         await herald.close();
         herald = undefined;
 
@@ -259,7 +259,7 @@ for (const store of stores()) {
         assert.equal(banner.admin, 'administrator');
         assert.match(banner.secretKey!, /^[0-9a-f]{64}$/);
         assert.match(String(banner.sdkappid), /^14\d{8}$/);
-        assert.ok(banner.curlUrl!.startsWith(`${banner.url}/v4/official_account_open_http_svc/create_official_account?`));
+        assert.ok(banner.curlUrl!.startsWith(`${banner.url}/v4/official_account_open_http_svc/create_official_account?`), 'banner.curlUrl!.startsWith(`${banner.url}/v4/official_account_open_http_svc/c...');
         const query = new URL(banner.curlUrl!).searchParams;
         assert.equal(query.get('sdkappid'), String(banner.sdkappid));
         assert.equal(query.get('identifier'), 'administrator');

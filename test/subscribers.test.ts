@@ -107,7 +107,7 @@ for (const store of stores()) {
       const res = await official('get_official_account_info', body);
       assertOk(res);
       const [item] = res.OfficialAccountInfoList as Item[];
-      assert.ok(item);
+      assert.ok(item, 'item');
       assert.equal(item.ErrorCode, 0, JSON.stringify(item));
       return item;
     }
@@ -579,7 +579,7 @@ for (const store of stores()) {
           const res = await page(id, 40, next);
           assertOk(res);
           pages++;
-          assert.ok(pages < 100);
+          assert.ok(pages < 100, 'pages < 100');
           for (const s of res.SubscriberList as SubscriberItem[]) {
             assert.ok(!seen.has(s.Subscriber_Account), `${s.Subscriber_Account} seen twice`);
             assert.ok(!removedUnseen.has(s.Subscriber_Account), `${s.Subscriber_Account} was unsubscribed before the cursor reached it`);
@@ -667,7 +667,7 @@ for (const store of stores()) {
           const res = await subscribedList({ Subscriber_Account: 'fan2', ResponseFilter: filter });
           assertOk(res);
           const [item] = res.OfficialAccountInfoList as Item[];
-          assert.ok(item);
+          assert.ok(item, 'item');
           return item;
         };
         const named = await only({ OfficialAccountBaseInfoFilter: ['Name', 'Organization'] });
@@ -740,7 +740,7 @@ for (const store of stores()) {
             const res = await subscribedList(body);
             assertOk(res);
             pages++;
-            assert.ok(pages < 1000);
+            assert.ok(pages < 1000, 'pages < 1000');
             const list = res.OfficialAccountInfoList as Item[];
             assert.equal(res.TotalCount, 230);
             assert.equal(res.Next, offset + list.length, 'Next = Offset + returned count');
@@ -900,7 +900,7 @@ for (const store of stores()) {
         assert.equal(await assertCountTrue(id, addedUsers), 120);
         // Full: one more concurrent wave adds nobody.
         const more = await Promise.all(batches.slice(0, 5).map((batch) => add(id, batch)));
-        assert.ok(more.flat().every((r) => r === 0 || r === 2));
+        assert.ok(more.flat().every((r) => r === 0 || r === 2), 'more.flat().every((r) => r === 0 || r === 2)');
         assert.equal(await subscriberNum(id), 120);
       });
 

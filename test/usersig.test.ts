@@ -157,7 +157,7 @@ describe('usersig codec: platform.md §3.8 vectors', () => {
   });
 
   it('a UserSig without its base64 padding still decodes', () => {
-    assert.ok(V1.userSig.endsWith('__'));
+    assert.ok(V1.userSig.endsWith('__'), 'V1.userSig.endsWith(\'__\')');
     assert.deepEqual(decodeUserSig(V1.userSig.replace(/_+$/, '')), expectedDocument(V1));
   });
 
@@ -335,7 +335,7 @@ describe('usersig over HTTP: platform.md §3.8 vectors and negative cases', () =
   it('the zlib-level-0 re-encoding with Go key order and a trailing newline is valid', async () => {
     now = V1.time;
     const goSig = encodeUserSig(goDocumentJson(V1), 0);
-    assert.ok(goSig.startsWith('eAE'));
+    assert.ok(goSig.startsWith('eAE'), 'goSig.startsWith(\'eAE\')');
     await expectCode(herald.url, v1Caller({ usersig: goSig }), 0);
   });
 
@@ -494,7 +494,7 @@ describe('usersig over HTTP: the verification cache does not leak', () => {
     try {
       await expectCode(herald.url, v1Caller(), 0); // verified and cached
       const app = herald.apps[0];
-      assert.ok(app !== undefined);
+      assert.ok(app !== undefined, 'app !== undefined');
       await herald.store.putApp({ ...app, secretKey: 'rotated-in-place' });
       // The app registry re-reads an app at most every 2 s (src/auth/apps.ts).
       await sleep(2100);

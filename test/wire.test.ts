@@ -318,7 +318,7 @@ describe('wire: envelope, routing and query checks', () => {
       it(`a JSON body is accepted with ${name}`, async () => {
         const res = await raw(herald.url, { path: CREATE + query(), headers, body: JSON.stringify({ Owner_Account: ADMIN, Name: name }) });
         const id = expectEnvelope(res, 0).OfficialAccountUserID as string;
-        assert.ok(await officialAccountExists(herald, id));
+        assert.ok(await officialAccountExists(herald, id), 'await officialAccountExists(herald, id)');
       });
     }
 
@@ -478,7 +478,7 @@ describe('wire: access log', () => {
         const line = callLines[i] as Record<string, unknown>;
         assert.equal(line.code, code, JSON.stringify(line));
         assert.equal(typeof line.ms, 'number', `ms in ${JSON.stringify(line)}`);
-        assert.ok((line.ms as number) >= 0);
+        assert.ok((line.ms as number) >= 0, '(line.ms as number) >= 0');
         if (command !== undefined) assert.equal(line.command, command, JSON.stringify(line));
         else assert.equal(typeof line.path, 'string', `an unrouted call logs its (redacted) path: ${JSON.stringify(line)}`);
         if (withSdkappid) assert.equal(line.sdkappid, SDKAPPID, JSON.stringify(line));

@@ -38,7 +38,9 @@ export async function askBefore(
     return { go: true, reply: null };
   }
   const { reply } = outcome;
-  const code = Number.isInteger(reply.ErrorCode) ? (reply.ErrorCode as number) : reply.ActionStatus === 'FAIL' ? 1 : 0;
+  // ErrorCode is an integer in Tencent's docs; a numeric string is read the same way.
+  const raw = typeof reply.ErrorCode === 'string' && /^-?\d+$/.test(reply.ErrorCode) ? Number(reply.ErrorCode) : reply.ErrorCode;
+  const code = Number.isInteger(raw) ? (raw as number) : reply.ActionStatus === 'FAIL' ? 1 : 0;
   const info = typeof reply.ErrorInfo === 'string' ? reply.ErrorInfo : '';
   if (code === 0) return { go: true, reply };
   if (code === 2 && discardable) return { go: false, discard: true };
