@@ -7,18 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ADMIN, Client, SDKAPPID, SECRET_KEY, importAccounts, startTestHerald, stores, type Envelope, type StoreKind, type TestHerald } from './helpers/harness.ts';
+import { assertFail, assertOk, exactBytes } from './helpers/assertions.ts';
 
 const CJK = '中'; // 3 bytes in UTF-8
 const EMOJI = '😀'; // 4 bytes in UTF-8
-
-/** A string of exactly `bytes` UTF-8 bytes: as many `unit`s as fit, padded with ASCII. */
-function exactBytes(bytes: number, unit: string): string {
-  const unitBytes = Buffer.byteLength(unit);
-  const count = Math.floor(bytes / unitBytes);
-  const text = unit.repeat(count) + 'a'.repeat(bytes - count * unitBytes);
-  assert.equal(Buffer.byteLength(text), bytes);
-  return text;
-}
 
 interface CheckItem {
   UserID: string;
@@ -43,19 +35,6 @@ async function statuses(client: Client, userIds: string[]): Promise<Record<strin
 
 async function status(client: Client, userId: string): Promise<string | undefined> {
   return (await statuses(client, [userId]))[userId];
-}
-
-function assertFail(res: Envelope, code: number): void {
-  assert.equal(res.ErrorCode, code, `expected ${code}, got ${JSON.stringify(res)}`);
-  assert.equal(res.ActionStatus, 'FAIL');
-  assert.equal(typeof res.ErrorInfo, 'string');
-  assert.notEqual(res.ErrorInfo, '');
-}
-
-function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res)}`);
-  assert.equal(res.ActionStatus, 'OK');
-  assert.equal(res.ErrorInfo, '');
 }
 
 /**

@@ -6,27 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, startTestHerald, stores, type Client, type Envelope, type TestHerald } from './helpers/harness.ts';
+import { assertFail as failWith, assertOk } from './helpers/assertions.ts';
 
 type Json = Record<string, unknown>;
 
 const MSG_KEY = /^(\d+)_1_(\d+)$/;
 
-function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res).slice(0, 400)}`);
-  assert.equal(res.ActionStatus, 'OK');
-  assert.equal(res.ErrorInfo, '');
-}
-
-function assertFail(res: Envelope, code: number, info?: RegExp | string): void {
-  assert.equal(res.ErrorCode, code, `expected ${code}, got ${JSON.stringify(res).slice(0, 400)}`);
-  assert.equal(res.ActionStatus, 'FAIL');
-  assert.equal(typeof res.ErrorInfo, 'string');
-  assert.notEqual(res.ErrorInfo, '');
-  assert.equal(res.RspMsgList, undefined);
-  assert.equal(res.RecallRetList, undefined);
-  if (typeof info === 'string') assert.ok(res.ErrorInfo.includes(info), `ErrorInfo ${JSON.stringify(res.ErrorInfo)} should name ${info}`);
-  else if (info) assert.match(res.ErrorInfo, info);
-}
+/** A refused history or recall call carries no list. */
+const assertFail = (res: Envelope, code: number, info?: RegExp | string) =>
+  failWith(res, code, { info, absent: ['RspMsgList', 'RecallRetList'] });
 
 function text(t: string): Json[] {
   return [{ MsgType: 'TIMTextElem', MsgContent: { Text: t } }];

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, SDKAPPID, SECRET_KEY, importAccounts, startTestHerald, stores, type Client, type Envelope, type TestHerald } from './helpers/harness.ts';
+import { assertFail as failWith, assertOk, exactBytes } from './helpers/assertions.ts';
 
 const CJK = '中'; // 3 bytes
 const EMOJI = '😀'; // 4 bytes
@@ -24,30 +25,10 @@ interface ResultItem {
   Result: number;
 }
 
-/** Exactly `bytes` UTF-8 bytes: as many `unit`s as fit, padded with ASCII 'a'. */
-function exactBytes(bytes: number, unit: string): string {
-  const unitBytes = Buffer.byteLength(unit);
-  const count = Math.floor(bytes / unitBytes);
-  const text = unit.repeat(count) + 'a'.repeat(bytes - count * unitBytes);
-  assert.equal(Buffer.byteLength(text), bytes);
-  return text;
-}
+const assertFail = (res: Envelope, code: number, context = '') => failWith(res, code, { context });
 
 function users(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
-}
-
-function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res).slice(0, 500)}`);
-  assert.equal(res.ActionStatus, 'OK');
-  assert.equal(res.ErrorInfo, '');
-}
-
-function assertFail(res: Envelope, code: number, context = ''): void {
-  assert.equal(res.ErrorCode, code, `${context}${context && ': '}expected ${code}, got ${JSON.stringify(res).slice(0, 500)}`);
-  assert.equal(res.ActionStatus, 'FAIL');
-  assert.equal(typeof res.ErrorInfo, 'string');
-  assert.notEqual(res.ErrorInfo, '');
 }
 
 function assertEnvelopeOnly(res: Envelope): void {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ADMIN, Client, SDKAPPID, SECRET_KEY, startTestHerald, stores, type Envelope, type TestHerald } from './helpers/harness.ts';
+import { assertFail as failWith, assertOk, exactBytes } from './helpers/assertions.ts';
 
 type Json = Record<string, unknown>;
 type Element = { MsgType: string; MsgContent: Json };
@@ -112,22 +113,8 @@ function text(t: string): Element[] {
   return [{ MsgType: 'TIMTextElem', MsgContent: { Text: t } }];
 }
 
-function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res).slice(0, 400)}`);
-  assert.equal(res.ActionStatus, 'OK');
-  assert.equal(res.ErrorInfo, '');
-}
-
-function assertFail(res: Envelope, code: number, info?: RegExp | string): void {
-  assert.equal(res.ErrorCode, code, `expected ${code}, got ${JSON.stringify(res).slice(0, 400)}`);
-  assert.equal(res.ActionStatus, 'FAIL');
-  assert.equal(typeof res.ErrorInfo, 'string');
-  assert.notEqual(res.ErrorInfo, '');
-  assert.equal(res.MsgKey, undefined, 'a refused send has no MsgKey');
-  assert.equal(res.MsgTime, undefined, 'a refused send has no MsgTime');
-  if (typeof info === 'string') assert.ok(res.ErrorInfo.includes(info), `ErrorInfo ${JSON.stringify(res.ErrorInfo)} should name ${info}`);
-  else if (info) assert.match(res.ErrorInfo, info);
-}
+/** A refused send has no MsgKey or MsgTime. */
+const assertFail = (res: Envelope, code: number, info?: RegExp | string) => failWith(res, code, { info, absent: ['MsgKey', 'MsgTime'] });
 
 function parseKey(key: unknown): { seq: number; time: number } {
   assert.equal(typeof key, 'string');
@@ -209,15 +196,6 @@ class Fixture {
   async snapshot(account: string): Promise<{ history: Json[]; lastMsgTime: number }> {
     return { history: await this.history(account, true), lastMsgTime: await this.lastMsgTime(account) };
   }
-}
-
-/** Text of `bytes` UTF-8 bytes: as many `unit`s as fit, padded with ASCII. */
-function exactBytes(bytes: number, unit: string): string {
-  const unitBytes = Buffer.byteLength(unit);
-  const count = Math.floor(bytes / unitBytes);
-  const t = unit.repeat(count) + 'a'.repeat(bytes - count * unitBytes);
-  assert.equal(Buffer.byteLength(t), bytes);
-  return t;
 }
 
 /** A one-text-element MsgBody whose JSON.stringify is exactly `bytes` UTF-8 bytes. */

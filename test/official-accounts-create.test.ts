@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, Client, SDKAPPID, SECRET_KEY, importAccounts, startTestHerald, stores, type Envelope, type TestHerald } from './helpers/harness.ts';
+import { assertFail as failWith, assertOk, exactBytes } from './helpers/assertions.ts';
 
 const CJK = '中'; // 3 bytes
 const EMOJI = '😀'; // 4 bytes
@@ -14,30 +15,10 @@ const ITEM_ENVELOPE = ['Official_Account', 'ErrorCode', 'ErrorInfo'];
 
 const LIMITS = { Name: 150, Introduction: 400, FaceUrl: 500, Organization: 500, CustomString: 3000 } as const;
 
-/** Exactly `bytes` UTF-8 bytes: as many `unit`s as fit, padded with ASCII 'a'. */
-function exactBytes(bytes: number, unit: string): string {
-  const unitBytes = Buffer.byteLength(unit);
-  const count = Math.floor(bytes / unitBytes);
-  const text = unit.repeat(count) + 'a'.repeat(bytes - count * unitBytes);
-  assert.equal(Buffer.byteLength(text), bytes);
-  return text;
-}
+/** A failed create names no account. */
+const assertFail = (res: Envelope, code: number) => failWith(res, code, { absent: ['OfficialAccountUserID'] });
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res)}`);
-  assert.equal(res.ActionStatus, 'OK');
-  assert.equal(res.ErrorInfo, '');
-}
-
-function assertFail(res: Envelope, code: number): void {
-  assert.equal(res.ErrorCode, code, `expected ${code}, got ${JSON.stringify(res).slice(0, 400)}`);
-  assert.equal(res.ActionStatus, 'FAIL');
-  assert.equal(typeof res.ErrorInfo, 'string');
-  assert.notEqual(res.ErrorInfo, '');
-  assert.equal(res.OfficialAccountUserID, undefined, 'a failed create names no account');
-}
 
 type Item = Record<string, unknown>;
 
