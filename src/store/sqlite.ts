@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database as Schema } from './schema.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrations.ts';
@@ -27,7 +27,28 @@ export async function openSqliteStore(dataDir: string | null): Promise<KyselySto
   sqlite.pragma('foreign_keys = ON');
   // Another process (the CLI) may hold the write lock for a moment; wait instead of failing.
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(kysely as Kysely<unknown>, 'sqlite');
   return new KyselyStore('sqlite', kysely);
+}
+
+/**
+ * Kysely prepares every query it runs; preparing is a large share of a small query's cost in
+ * better-sqlite3. Herald's queries come from a fixed set of shapes, so prepared statements are
+ * kept by SQL text (bounded, in case of shapes built from long IN lists).
+ */
+function withStatementCache(sqlite: Database.Database, max = 500): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = sqlite.prepare(sql) as unknown as SqliteStatement;
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
