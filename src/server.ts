@@ -17,6 +17,7 @@ import { fail } from './wire/envelope.ts';
 import { Redis } from 'ioredis';
 import { AccountSendLimits, AuthFailureLimits, Limiters, RateLimits } from './wire/limits.ts';
 import { Pipeline } from './wire/pipeline.ts';
+import { settleAbandonedSends } from './services/messages.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { WebhookGateway } from './webhooks/gateway.ts';
 import { WEBHOOK_TIMEOUT_MS } from './webhooks/transport.ts';
@@ -151,7 +152,14 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
     if (redis) await redis.connect();
     const seeded = await seedApps(store, options, clock());
     const apps = new AppRegistry(store);
-    const server = buildServer(store, apps, new Limiters(redis), options, clock);
+    const limiters = new Limiters(redis);
+    const shared: SharedDeps = {
+      apps,
+      limiters,
+      sendLimits: new AccountSendLimits(limiters, { perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
+      webhooks: new WebhookGateway(options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS),
+    };
+    const server = buildServer(store, shared, options, clock);
     if (options.databaseUrl && !redis) {
       server.log.warn('PostgreSQL without HERALD_REDIS_URL: rate and send limits are counted per node, not across nodes');
     }
@@ -164,6 +172,16 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
     });
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     dispatcher.start();
+    // Sends abandoned by a crash mid-webhook are settled now and every few seconds after.
+    // A SQLite store belongs to this process alone, so whatever is pending at start was abandoned;
+    // on PostgreSQL another node may be waiting for a webhook, so only older sends are.
+    const timeoutSeconds = Math.ceil((options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS) / 1000);
+    const settleSends = (abandonAfterSeconds: number) =>
+      settleAbandonedSends({ store, webhooks: shared.webhooks, sendLimits: shared.sendLimits, getApp: (id) => apps.get(id) }, clock(), abandonAfterSeconds)
+        .catch((e: unknown) => server.log.error({ err: e }, 'settling abandoned sends failed'));
+    await settleSends(store.kind === 'sqlite' ? 0 : timeoutSeconds + 3);
+    const settler = setInterval(() => void settleSends(timeoutSeconds + 3), 2000);
+    settler.unref();
     const address = server.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
     const host = options.host ?? '127.0.0.1';
@@ -178,6 +196,7 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       close() {
         // In-flight requests finish first, then deliveries in flight; only then is the store
         // closed. Undelivered events stay in the outbox for the next start.
+        clearInterval(settler);
         closing ??= server.close()
           .then(() => dispatcher.stop())
           .then(() => store.close())
@@ -194,7 +213,15 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
   }
 }
 
-function buildServer(store: Store, apps: AppRegistry, limiters: Limiters, options: HeraldOptions, clock: () => number): FastifyInstance {
+/** What the request pipeline and the background tasks of one Herald share. */
+interface SharedDeps {
+  apps: AppRegistry;
+  limiters: Limiters;
+  sendLimits: AccountSendLimits;
+  webhooks: WebhookGateway;
+}
+
+function buildServer(store: Store, shared: SharedDeps, options: HeraldOptions, clock: () => number): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const server = Fastify({
     logger: {
@@ -225,13 +252,13 @@ function buildServer(store: Store, apps: AppRegistry, limiters: Limiters, option
   }) as unknown as FastifyInstance;
 
   const pipeline = new Pipeline({
-    apps,
+    apps: shared.apps,
     verifier: new UserSigVerifier(),
     registry: buildRegistry(),
-    limits: new RateLimits(limiters, options.rateLimit ?? null),
-    sendLimits: new AccountSendLimits(limiters, { perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
-    authFailures: new AuthFailureLimits(limiters, options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT),
-    webhooks: new WebhookGateway(options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS),
+    limits: new RateLimits(shared.limiters, options.rateLimit ?? null),
+    sendLimits: shared.sendLimits,
+    authFailures: new AuthFailureLimits(shared.limiters, options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT),
+    webhooks: shared.webhooks,
     store,
     now: clock,
   });

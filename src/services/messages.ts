@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../errors.ts';
-import type { MessageRecord } from '../store/records.ts';
+import type { AppRecord, MessageOutcome, MessageRecord } from '../store/records.ts';
+import type { StoreTx } from '../store/store.ts';
 import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
 import { askBefore, emitAfter, isOn } from './events.ts';
@@ -102,15 +103,6 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
   const emitsAfter = !input.forbidCallbackControl?.includes(FORBID_AFTER_SEND);
   const body = input.msgBody as unknown[];
   const cloudCustomData = input.cloudCustomData ?? null;
-  const afterSend = (key: string, time: number, sentBody: unknown[], data: string | null) => ({
-    Official_Account: id,
-    MsgKey: key,
-    MsgTime: time,
-    OnlineOnlyFlag: onlineOnly,
-    MsgBody: sentBody,
-    ...(data !== null && { CloudCustomData: data }),
-  });
-
   // Allowance charged by attempts of the transaction that then rolled back, to give back.
   let uncommittedCharges = 0;
   const reserved = await ctx.store.transaction(async (tx) => {
@@ -136,12 +128,13 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       options: {
         ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
         ...(input.forbidCallbackControl && { forbidCallbackControl: input.forbidCallbackControl }),
+        ...(askWebhook && { clientIp: ctx.clientIp }),
       },
       onlineOnly: onlineOnly === 1,
       contentHash: hash,
       state: askWebhook ? 'pending' : 'sent',
     });
-    if (!askWebhook && emitsAfter) await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, id, afterSend(key, time, body, cloudCustomData));
+    if (!askWebhook) await settleSend(ctx, tx, { id, seq, msgKey: key, time, onlineOnly, emitsAfter }, { state: 'sent', body, cloudCustomData }, false);
     return { msgTime: time, msgKey: key, seq, duplicate: false };
   }).then(
     async (result) => {
@@ -156,14 +149,8 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
   );
   if (reserved.duplicate || !askWebhook) return reserved;
 
-  const settle = (state: 'sent' | 'discarded', sentBody: unknown[], data: string | null) =>
-    ctx.store.transaction(async (tx) => {
-      await tx.settleMessage(sdkappid, id, reserved.seq, { state, body: sentBody, cloudCustomData: data });
-      if (state === 'sent') {
-        await tx.touchLastMsgTime(sdkappid, id, reserved.msgTime);
-        if (emitsAfter) await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, id, afterSend(reserved.msgKey, reserved.msgTime, sentBody, data));
-      }
-    });
+  const settle = (state: MessageOutcome['state'], sentBody: unknown[], data: string | null) =>
+    ctx.store.transaction((tx) => settleSend(ctx, tx, { id, seq: reserved.seq, msgKey: reserved.msgKey, time: reserved.msgTime, onlineOnly, emitsAfter }, { state, body: sentBody, cloudCustomData: data }));
 
   let verdict;
   try {
@@ -174,8 +161,12 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       ...(cloudCustomData !== null && { CloudCustomData: cloudCustomData }),
     }, 10016, true);
   } catch (e) {
-    // Refused by the app backend: nothing was sent, so nothing is charged.
-    await settle('discarded', body, cloudCustomData);
+    // Refused by the app backend: nothing was sent, so nothing is charged. (Unless the answer
+    // came so late that the message was already settled as abandoned and sent: then it was.)
+    if (!(await settle('refused', body, cloudCustomData))) {
+      const now = (await ctx.store.getMessages(sdkappid, id, [reserved.seq])).get(reserved.seq);
+      if (now?.state === 'sent') return reserved;
+    }
     await ctx.sendLimits.refund(ctx.app, id);
     throw e;
   }
@@ -185,6 +176,76 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
     await settle('sent', rewritten.body, rewritten.cloudCustomData);
   }
   return reserved;
+}
+
+interface Reserved {
+  id: string;
+  seq: number;
+  msgKey: string;
+  time: number;
+  onlineOnly: 0 | 1;
+  emitsAfter: boolean;
+}
+
+/**
+ * Gives a send its outcome; a sent message moves LastMsgTime and emits AfterSendMsg. `stored`
+ * false: the row was just inserted as sent (no webhook to wait for), only the effects remain.
+ */
+async function settleSend(ctx: ServiceContext, tx: StoreTx, m: Reserved, outcome: MessageOutcome, stored = true): Promise<boolean> {
+  const sdkappid = ctx.app.sdkappid;
+  // Only a message still pending is settled (a late answer never overrides the recovery's).
+  if (stored && !(await tx.settleMessage(sdkappid, m.id, m.seq, outcome))) return false;
+  if (outcome.state !== 'sent') return true;
+  if (stored) await tx.touchLastMsgTime(sdkappid, m.id, m.time);
+  if (!m.emitsAfter) return true;
+  await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, m.id, {
+    Official_Account: m.id,
+    MsgKey: m.msgKey,
+    MsgTime: m.time,
+    OnlineOnlyFlag: m.onlineOnly,
+    MsgBody: outcome.body,
+    ...(outcome.cloudCustomData !== null && { CloudCustomData: outcome.cloudCustomData }),
+  });
+  return true;
+}
+
+/**
+ * Sends whose node died between reserving the message and settling it (the before-send webhook's
+ * answer never came back) are settled as if that webhook had failed: sent under the app's
+ * `allow` policy, refused under `reject`. A send counts as abandoned once it has been pending
+ * longer than `abandonAfterSeconds` (more than the webhook's timeout, so no live call is taken
+ * over); 0 takes every pending send, for a store only this process uses. Safe on many nodes.
+ */
+export async function settleAbandonedSends(
+  deps: Pick<ServiceContext, 'store' | 'webhooks' | 'sendLimits'> & { getApp(sdkappid: number): Promise<AppRecord | undefined> },
+  now: number,
+  abandonAfterSeconds: number,
+): Promise<number> {
+  let settled = 0;
+  for (const { sdkappid, message } of await deps.store.listPendingMessages(now - abandonAfterSeconds + 1, 100)) {
+    const app = await deps.getApp(sdkappid);
+    if (!app) continue;
+    const ctx: ServiceContext = { ...deps, app, operator: '', clientIp: message.options.clientIp ?? '', now: () => now };
+    const id = message.officialAccountId;
+    const done = await deps.store.transaction(async (tx) => {
+      if (!(await tx.lockOfficialAccount(sdkappid, id))) return false;
+      // Another node may have settled it meanwhile: only a row still pending is ours to settle.
+      const current = (await tx.getMessages(sdkappid, id, [message.seq])).get(message.seq);
+      if (current?.state !== 'pending') return false;
+      const reserved: Reserved = {
+        id,
+        seq: current.seq,
+        msgKey: current.msgKey,
+        time: current.time,
+        onlineOnly: current.onlineOnly ? 1 : 0,
+        emitsAfter: !current.options.forbidCallbackControl?.includes(FORBID_AFTER_SEND),
+      };
+      const state = app.webhook.beforeFailure === 'reject' ? 'refused' : 'sent';
+      return settleSend(ctx, tx, reserved, { state, body: current.body, cloudCustomData: current.cloudCustomData });
+    });
+    if (done) settled++;
+  }
+  return settled;
 }
 
 /**

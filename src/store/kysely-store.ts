@@ -79,7 +79,9 @@ function toOutboxEvent(row: Selectable<WebhookOutboxTable>): OutboxEvent {
   };
 }
 
-const MESSAGE_STATES: readonly MessageState[] = ['sent', 'pending', 'discarded'];
+const MESSAGE_STATES: readonly MessageState[] = ['sent', 'pending', 'discarded', 'refused'];
+/** States a later identical send counts as a duplicate of (not refused ones: those can be retried). */
+const DEDUPE_STATES = [0, 1, 2];
 
 const CHANGE_COLUMNS = {
   name: 'name',
@@ -405,8 +407,8 @@ class KyselyTx implements StoreTx {
       .execute();
   }
 
-  async settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<void> {
-    await this.db
+  async settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<boolean> {
+    const result = await this.db
       .updateTable('messages')
       .set({
         state: MESSAGE_STATES.indexOf(outcome.state),
@@ -416,7 +418,21 @@ class KyselyTx implements StoreTx {
       .where('sdkappid', '=', sdkappid)
       .where('oa_id', '=', officialAccountId)
       .where('seq', '=', seq)
+      .where('state', '=', MESSAGE_STATES.indexOf('pending'))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async listPendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('state', '=', MESSAGE_STATES.indexOf('pending'))
+      .where('time', '<', sentBefore)
+      .orderBy('time')
+      .limit(limit)
       .execute();
+    return rows.map((row) => ({ sdkappid: Number(row.sdkappid), message: toMessage(row) }));
   }
 
   async touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void> {
@@ -437,6 +453,7 @@ class KyselyTx implements StoreTx {
       .where('random', '=', random)
       .where('content_hash', '=', contentHash)
       .where('time', '>=', since)
+      .where('state', 'in', DEDUPE_STATES)
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();

@@ -92,15 +92,18 @@ export interface MessageRecord {
 export interface MessageOptions {
   sendMsgControl?: string[];
   forbidCallbackControl?: string[];
+  /** The REST caller's address, for the AfterSendMsg of a send settled later. */
+  clientIp?: string;
 }
 
-export type MessageState = 'sent' | 'pending' | 'discarded';
+/** refused: the before-send webhook refused it (the caller got an error; never a duplicate). */
+export type MessageState = 'sent' | 'pending' | 'discarded' | 'refused';
 
 export type NewMessage = Omit<MessageRecord, 'recalled' | 'recallReason' | 'recallTime'>;
 
 /** What the before-send webhook's verdict makes of a pending message. */
 export interface MessageOutcome {
-  state: 'sent' | 'discarded';
+  state: 'sent' | 'discarded' | 'refused';
   body: unknown[];
   cloudCustomData: string | null;
 }

@@ -74,8 +74,10 @@ export interface StoreTx {
   /** Takes the account's next message Seq and moves LastMsgTime to `time` (0: leave it); never repeats a Seq. */
   takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number>;
   insertMessage(sdkappid: number, message: NewMessage): Promise<void>;
-  /** Settles a pending message as sent (possibly rewritten) or discarded. */
-  settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<void>;
+  /** Settles a message that is still pending; false when it was not (already settled). */
+  settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<boolean>;
+  /** Sends still pending (reserved, before-send webhook unanswered) that were made before `sentBefore`. */
+  listPendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]>;
   /** Moves LastMsgTime forward (never back). */
   touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void>;
   /** A message of the account (in any state) with this Random and content hash sent at or after `since`. */

@@ -4,7 +4,6 @@
  * command → rate limit → JSON body → schema → command. Knows nothing of Fastify: it takes the
  * request's parts and returns the envelope (always answered with HTTP 200).
  */
-import sjson from 'secure-json-parse';
 import { ApiError } from '../errors.ts';
 import type { AppRegistry } from '../auth/apps.ts';
 import type { UserSigVerifier } from '../auth/verifier.ts';
@@ -14,6 +13,7 @@ import type { Store } from '../store/store.ts';
 import { commandKey, type Command } from './command.ts';
 import { fail, ok, type Envelope } from './envelope.ts';
 import type { AccountSendLimits, AuthFailureLimits, RateLimits } from './limits.ts';
+import { checkBodyValues, parseBody } from './body.ts';
 import { readQuery } from './query.ts';
 
 export interface CallRequest {
@@ -47,20 +47,6 @@ export interface PipelineDeps {
 }
 
 const ACCOUNT_SERVICE = 'im_open_login_svc';
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function parseBody(body: Buffer | undefined): Record<string, unknown> {
-  if (body === undefined || body.length === 0) throw new ApiError(60003, 'request body is empty; send {} when a command needs no fields');
-  let parsed: unknown;
-  try {
-    parsed = sjson.parse(utf8.decode(body), undefined, { protoAction: 'remove', constructorAction: 'remove' });
-  } catch {
-    throw new ApiError(60003, 'request body is not valid UTF-8 JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError(60003, 'request body must be a JSON object');
-  return parsed as Record<string, unknown>;
-}
-
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -111,7 +97,9 @@ export class Pipeline {
     if (command === undefined) throw new ApiError(60009, `unknown command ${req.service}/${req.command}`);
     if (!(await this.deps.limits.allow(app, command))) throw new ApiError(60007);
 
-    const validation = command.validate(parseBody(req.body));
+    const body = parseBody(req.body);
+    checkBodyValues(body, command.invalidCode);
+    const validation = command.validate(body);
     if (!validation.ok) throw new ApiError(command.invalidCode, validation.problem);
     const fields = await command.run(
       {

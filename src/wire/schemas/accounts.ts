@@ -1,5 +1,6 @@
 /** Wire schemas of im_open_login_svc (platform.md §4). Aliases are normalised in commands. */
 import { Type } from '@sinclair/typebox';
+import { SafeInteger } from './types.ts';
 
 const UserId = Type.String();
 const Profile = { Nick: Type.Optional(Type.String()), FaceUrl: Type.Optional(Type.String()) };
@@ -10,7 +11,7 @@ export const AccountImport = Type.Object({
   UserID: Type.Optional(UserId),
   /** Legacy name of UserID. */
   Identifier: Type.Optional(UserId),
-  Type: Type.Optional(Type.Integer()),
+  Type: Type.Optional(SafeInteger()),
   ...Profile,
 });
 

@@ -1,5 +1,6 @@
 /** Wire schemas of official_account_open_http_svc (official-accounts.md §4). */
 import { Type } from '@sinclair/typebox';
+import { SafeInteger } from './types.ts';
 
 const OfficialAccountId = Type.String();
 
@@ -9,7 +10,7 @@ export const CreateOfficialAccount = Type.Object({
   Name: Type.String(),
   Introduction: Type.Optional(Type.String()),
   FaceUrl: Type.Optional(Type.String()),
-  MaxSubscriberNum: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
+  MaxSubscriberNum: Type.Optional(SafeInteger({ minimum: 1, maximum: 2_147_483_647 })),
   Organization: Type.Optional(Type.String()),
   CustomString: Type.Optional(Type.String()),
 });
@@ -33,7 +34,7 @@ const ProfileChanges = {
   FaceUrl: Type.Optional(Type.String()),
   Organization: Type.Optional(Type.String()),
   CustomString: Type.Optional(Type.String()),
-  MaxSubscriberNum: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
+  MaxSubscriberNum: Type.Optional(SafeInteger({ minimum: 1, maximum: 2_147_483_647 })),
 };
 
 export const ModifyOfficialAccountBaseInfo = Type.Object({
@@ -43,7 +44,7 @@ export const ModifyOfficialAccountBaseInfo = Type.Object({
   ...ProfileChanges,
 });
 
-const Limit = Type.Optional(Type.Integer());
+const Limit = Type.Optional(SafeInteger());
 
 export const GetSubscriberInfo = Type.Object({
   Official_Account: OfficialAccountId,
@@ -78,7 +79,7 @@ export const ModifySubscriberInfo = Type.Object({
 export const GetSubscribedOfficialAccountList = Type.Object({
   Subscriber_Account: Type.String(),
   Limit,
-  Offset: Type.Optional(Type.Integer()),
+  Offset: Type.Optional(SafeInteger()),
   ResponseFilter: Type.Optional(
     Type.Object({
       OfficialAccountBaseInfoFilter: Type.Optional(Type.Array(Type.String())),
@@ -89,13 +90,13 @@ export const GetSubscribedOfficialAccountList = Type.Object({
 
 export const SendOfficialAccountMsg = Type.Object({
   Official_Account: OfficialAccountId,
-  Random: Type.Integer({ minimum: 0, maximum: 4_294_967_295 }),
+  Random: SafeInteger({ minimum: 0, maximum: 4_294_967_295 }),
   /** Element-level rules live in services/message-body.ts (they carry their own messages). */
   MsgBody: Type.Unknown(),
   CloudCustomData: Type.Optional(Type.String()),
   OfflinePushInfo: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   ForbidCallbackControl: Type.Optional(Type.Array(Type.String())),
-  OnlineOnlyFlag: Type.Optional(Type.Integer()),
+  OnlineOnlyFlag: Type.Optional(SafeInteger()),
   SendMsgControl: Type.Optional(Type.Array(Type.String())),
 });
 
@@ -107,7 +108,7 @@ export const OfficialAccountMsgRecall = Type.Object({
 
 export const OfficialAccountMsgGetSimple = Type.Object({
   Official_Account: OfficialAccountId,
-  ReqMsgNumber: Type.Integer(),
+  ReqMsgNumber: SafeInteger(),
   LastMsgKey: Type.Optional(Type.String()),
-  WithRecalledMsg: Type.Optional(Type.Integer()),
+  WithRecalledMsg: Type.Optional(SafeInteger()),
 });

@@ -1,0 +1,48 @@
+/**
+ * Reading a request body: UTF-8 JSON object (60003 otherwise), prototype keys dropped, and the
+ * parsed value checked before anything uses it: at most MAX_DEPTH levels of nesting (deeper
+ * values overflow the stack when serialised again), and strings (keys too) that both stores can
+ * keep as they are: no NUL (PostgreSQL refuses it) and no lone UTF-16 surrogates (they cannot
+ * be stored as UTF-8 and would come back altered).
+ */
+import sjson from 'secure-json-parse';
+import { ApiError, type ErrorCode } from '../errors.ts';
+
+export const MAX_DEPTH = 100;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function parseBody(body: Buffer | undefined): Record<string, unknown> {
+  if (body === undefined || body.length === 0) throw new ApiError(60003, 'request body is empty; send {} when a command needs no fields');
+  let parsed: unknown;
+  try {
+    parsed = sjson.parse(utf8.decode(body), undefined, { protoAction: 'remove', constructorAction: 'remove' });
+  } catch {
+    throw new ApiError(60003, 'request body is not valid UTF-8 JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError(60003, 'request body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+/** Throws 60003 for nesting deeper than MAX_DEPTH, `invalidCode` for an unstorable string. */
+export function checkBodyValues(body: Record<string, unknown>, invalidCode: ErrorCode): void {
+  // Iterative, so a hostile depth cannot overflow the stack here either.
+  const stack: [unknown, number][] = [[body, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) throw new ApiError(invalidCode, 'strings must not contain NUL characters or unpaired surrogates');
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_DEPTH) throw new ApiError(60003, `request body nests deeper than ${MAX_DEPTH} levels`);
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth + 1]);
+    } else {
+      for (const [key, item] of Object.entries(value)) {
+        if (UNSTORABLE.test(key)) throw new ApiError(invalidCode, 'keys must not contain NUL characters or unpaired surrogates');
+        stack.push([item, depth + 1]);
+      }
+    }
+  }
+}
