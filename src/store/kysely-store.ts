@@ -454,7 +454,9 @@ class KyselyTx implements StoreTx {
       .where('content_hash', '=', contentHash)
       .where('time', '>=', since)
       .where('state', 'in', DEDUPE_STATES)
-      .orderBy('seq', 'desc')
+      // No ORDER BY: within the window there is at most one such message, and sorting by seq
+      // would steer SQLite onto the primary key (a scan of the whole history) instead of the
+      // (account, random) index.
       .limit(1)
       .executeTakeFirst();
     return row ? toMessage(row) : undefined;
