@@ -131,8 +131,11 @@ for (const store of stores()) {
         for (const UserID of bad) {
           assertFail(await admin.account('account_import', { UserID }), 70402);
         }
-        const seen = await statuses(admin, bad);
-        for (const id of bad) assert.equal(seen[id], 'NotImported', JSON.stringify(id));
+        // NUL cannot even be asked about (both stores must keep strings as sent): refused whole.
+        const storable = bad.filter((id) => !id.includes('\u0000'));
+        const seen = await statuses(admin, storable);
+        for (const id of storable) assert.equal(seen[id], 'NotImported', JSON.stringify(id));
+        assertFail(await admin.account('account_check', { CheckItem: [{ UserID: 'nul\u0000' }] }), 70402);
       });
 
       it('printable ASCII edges (space, ~, punctuation) are accepted', async () => {
