@@ -13,6 +13,7 @@ import {
 } from './config.ts';
 import type { AppRecord } from './store/records.ts';
 import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
 import { startHerald } from './server.ts';
 import { exportStore, importStore } from './transfer.ts';
 
@@ -40,10 +41,15 @@ function storeConfig(flags: { data?: string }) {
   return resolveConfig(readEnv(process.env), flags.data !== undefined ? { data: flags.data } : {});
 }
 
-/** The store of the data directory (or HERALD_DATABASE_URL) that CLI commands work on. */
-function openConfiguredStore(flags: { data?: string }) {
+/** Runs `work` on the store of the data directory (or HERALD_DATABASE_URL), then closes it. */
+async function withStore<T>(flags: { data?: string }, work: (store: Store) => Promise<T>): Promise<T> {
   const config = storeConfig(flags);
-  return openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
 }
 
 function describeApp(app: AppRecord): string {
@@ -202,8 +208,7 @@ dataOption(program.command('usersig <identifier>'))
     run(async () => {
       const config = storeConfig(flags);
       const expire = parsePositive('--expire', flags.expire);
-      const store = await openConfiguredStore(flags);
-      try {
+      await withStore(flags, async (store) => {
         const wanted = flags.sdkappid ?? (config.app ? String(config.app.sdkappid) : undefined);
         const apps = await store.listApps();
         const app = wanted !== undefined ? apps.find((a) => a.sdkappid === parseSdkAppId('--sdkappid', wanted)) : apps.length === 1 ? apps[0] : undefined;
@@ -211,9 +216,7 @@ dataOption(program.command('usersig <identifier>'))
           throw new ConfigError(wanted !== undefined ? `no app ${wanted} in this data directory` : `${apps.length} apps here; choose one with --sdkappid`);
         }
         process.stdout.write(`${issueUserSig(app.secretKey, app.sdkappid, identifier, expire, now())}\n`);
-      } finally {
-        await store.close();
-      }
+      });
     }),
   );
 
@@ -221,44 +224,33 @@ const appCmd = program.command('app').description('manage apps (SDKAppID, key, a
 appOptions(appCmd.command('add').description('add an app').option('--sdkappid <id>', 'SDKAppID (default: random 14xxxxxxxx)'))
   .action((flags: AppFlags) =>
     run(async () => {
-      const config = storeConfig(flags);
-      const store = await openConfiguredStore(flags);
-      try {
+      await withStore(flags, async (store) => {
         const sdkappid = flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined;
         if (sdkappid !== undefined && (await store.getApp(sdkappid))) throw new ConfigError(`app ${sdkappid} already exists; use "herald app set"`);
         const app = applyAppFlags(newApp(sdkappid !== undefined ? { sdkappid } : {}, now()), flags);
         await saveApp(store, app, now());
         process.stdout.write(`added ${describeApp(app)}\nsecret key ${app.secretKey}\n`);
-      } finally {
-        await store.close();
-      }
+      });
     }),
   );
 appOptions(appCmd.command('set <sdkappid>').description('change settings of an app'))
   .action((id: string, flags: AppFlags) =>
     run(async () => {
-      const config = storeConfig(flags);
-      const store = await openConfiguredStore(flags);
-      try {
+      await withStore(flags, async (store) => {
         const existing = await store.getApp(parseSdkAppId('sdkappid', id));
         if (!existing) throw new ConfigError(`no app ${id} in this data directory`);
         const app = applyAppFlags(existing, flags);
         await saveApp(store, app, now());
         process.stdout.write(`updated ${describeApp(app)}\n`);
-      } finally {
-        await store.close();
-      }
+      });
     }),
   );
 dataOption(appCmd.command('list').description('list apps'))
   .action((flags: { data?: string }) =>
     run(async () => {
-      const store = await openConfiguredStore(flags);
-      try {
+      await withStore(flags, async (store) => {
         for (const app of await store.listApps()) process.stdout.write(`${describeApp(app)}\n`);
-      } finally {
-        await store.close();
-      }
+      });
     }),
   );
 
@@ -271,12 +263,10 @@ dataOption(program.command('webhooks'))
   .option('--json', 'one JSON object per line, bodies included')
   .action((flags: { data?: string; sdkappid?: string; status?: string; officialAccount?: string; limit: string; json?: boolean }) =>
     run(async () => {
-      const config = storeConfig(flags);
       if (flags.status !== undefined && !['pending', 'delivered', 'cancelled'].includes(flags.status)) {
         throw new ConfigError(`--status must be pending, delivered or cancelled, got "${flags.status}"`);
       }
-      const store = await openConfiguredStore(flags);
-      try {
+      await withStore(flags, async (store) => {
         const events = await store.listWebhooks({
           sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,
           status: flags.status as 'pending' | 'delivered' | 'cancelled' | undefined,
@@ -290,9 +280,7 @@ dataOption(program.command('webhooks'))
               `${e.officialAccountId}  ${e.status}  attempts=${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ''}\n`);
           }
         }
-      } finally {
-        await store.close();
-      }
+      });
     }),
   );
 
@@ -300,13 +288,10 @@ dataOption(program.command('export <file>'))
   .description('write every row of this server (HERALD_DATA or HERALD_DATABASE_URL) to an NDJSON file (.gz: gzip)')
   .action((file: string, flags: { data?: string }) =>
     run(async () => {
-      const store = await openConfiguredStore(flags);
-      try {
+      await withStore(flags, async (store) => {
         const counts = await exportStore(store, file);
         process.stdout.write(`exported ${describeCounts(counts)} to ${file}\n`);
-      } finally {
-        await store.close();
-      }
+      });
     }),
   );
 
@@ -314,13 +299,10 @@ dataOption(program.command('import <file>'))
   .description('load an export into this server\'s store, which must be empty; verifies every table\'s count')
   .action((file: string, flags: { data?: string }) =>
     run(async () => {
-      const store = await openConfiguredStore(flags);
-      try {
+      await withStore(flags, async (store) => {
         const counts = await importStore(store, file);
         process.stdout.write(`imported ${describeCounts(counts)} from ${file}; counts verified\n`);
-      } finally {
-        await store.close();
-      }
+      });
     }),
   );
 

@@ -59,22 +59,25 @@ export function isPassthroughCode(code: number): boolean {
   return Number.isInteger(code) && code >= PASSTHROUGH_CODES.min && code <= PASSTHROUGH_CODES.max;
 }
 
+/** A code in 120001–130000 chosen by the app's before webhook (checked by `appDefinedCode`). */
+export type AppDefinedCode = number & { readonly appDefined: true };
+
+export function appDefinedCode(code: number): AppDefinedCode {
+  if (!isPassthroughCode(code)) throw new RangeError(`${code} is not an app-defined webhook code`);
+  return code as AppDefinedCode;
+}
+
 /** A failure that is answered with the Tencent envelope (always HTTP 200). */
 export class ApiError extends Error {
   readonly code: number;
   readonly info: string;
-  constructor(code: ErrorCode, info?: string) {
-    const text = info ?? ERRORS[code];
+  constructor(code: ErrorCode, info?: string);
+  /** An app-defined code from a before webhook, with the app's own ErrorInfo. */
+  constructor(code: AppDefinedCode, info: string);
+  constructor(code: ErrorCode | AppDefinedCode, info?: string) {
+    const text = info ?? (ERRORS as Record<number, string>)[code] ?? '';
     super(`${code}: ${text}`);
     this.code = code;
     this.info = text;
-  }
-
-  /** An app-defined code from a before webhook (120001–130000), with the app's ErrorInfo. */
-  static passthrough(code: number, info: string): ApiError {
-    if (!isPassthroughCode(code)) throw new RangeError(`${code} is not an app-defined webhook code`);
-    const error = new ApiError(20006, info);
-    (error as { code: number }).code = code;
-    return error;
   }
 }

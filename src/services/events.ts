@@ -4,7 +4,7 @@
  * event into the outbox inside the caller's transaction, so it exists if and only if the change
  * committed.
  */
-import { ApiError, isPassthroughCode, type ErrorCode } from '../errors.ts';
+import { ApiError, appDefinedCode, isPassthroughCode, type ErrorCode } from '../errors.ts';
 import type { StoreTx } from '../store/store.ts';
 import type { CallbackCommand } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
@@ -44,7 +44,7 @@ export async function askBefore(
   const info = typeof reply.ErrorInfo === 'string' ? reply.ErrorInfo : '';
   if (code === 0) return { go: true, reply };
   if (code === 2 && discardable) return { go: false, discard: true };
-  if (isPassthroughCode(code)) throw ApiError.passthrough(code, info);
+  if (isPassthroughCode(code)) throw new ApiError(appDefinedCode(code), info);
   throw new ApiError(refuseCode, info || undefined);
 }
 
