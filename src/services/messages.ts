@@ -55,13 +55,15 @@ export function parseMsgKey(key: string): { seq: number; time: number } | null {
 }
 
 /** What makes two sends "the same message" for duplicate suppression (with Random). */
-function contentHash(body: unknown, cloudCustomData: string | undefined, onlineOnly: boolean): string {
-  return createHash('sha256').update(JSON.stringify([body, cloudCustomData ?? null, onlineOnly])).digest('base64');
+function contentHash(bodyJson: string, cloudCustomData: string | undefined, onlineOnly: boolean): string {
+  return createHash('sha256').update(JSON.stringify([bodyJson, cloudCustomData ?? null, onlineOnly])).digest('base64');
 }
 
-export function checkSendInput(input: SendInput): void {
+/** Checks a send's content and options; answers the JSON of MsgBody (measured once, hashed once). */
+export function checkSendInput(input: SendInput): string {
   validateMsgBody(input.msgBody);
-  const size = utf8Bytes(JSON.stringify(input.msgBody)) + utf8Bytes(input.cloudCustomData ?? '');
+  const bodyJson = JSON.stringify(input.msgBody);
+  const size = utf8Bytes(bodyJson) + utf8Bytes(input.cloudCustomData ?? '');
   if (size > MAX_MESSAGE_BYTES) throw new ApiError(80002, `message content is ${size} bytes; at most ${MAX_MESSAGE_BYTES}`);
   if (input.onlineOnlyFlag !== undefined && input.onlineOnlyFlag !== 0 && input.onlineOnlyFlag !== 1) {
     throw new ApiError(6017, 'OnlineOnlyFlag must be 0 or 1');
@@ -69,6 +71,7 @@ export function checkSendInput(input: SendInput): void {
   if (input.onlineOnlyFlag === 1 && input.sendMsgControl?.includes('NoLastMsg')) {
     throw new ApiError(6017, 'SendMsgControl NoLastMsg cannot be combined with OnlineOnlyFlag 1');
   }
+  return bodyJson;
 }
 
 /**
@@ -86,16 +89,16 @@ export function checkSendInput(input: SendInput): void {
  */
 export async function sendMessage(ctx: ServiceContext, input: SendInput): Promise<SendResult> {
   requireOfficialAccountService(ctx);
-  checkSendInput(input);
+  const bodyJson = checkSendInput(input);
   const sdkappid = ctx.app.sdkappid;
   const id = input.officialAccountId;
   const onlineOnly = input.onlineOnlyFlag === 1 ? 1 : 0;
-  const hash = contentHash(input.msgBody, input.cloudCustomData, onlineOnly === 1);
+  const hash = contentHash(bodyJson, input.cloudCustomData, onlineOnly === 1);
   const since = () => ctx.now() - DEDUPE_WINDOW_SECONDS;
   const repeat = (m: MessageRecord): SendResult => ({ msgTime: m.time, msgKey: m.msgKey, seq: m.seq, duplicate: true });
   const missing = () => new ApiError(130004, `official account "${id}" does not exist`);
 
-  if (!(await ctx.store.getOfficialAccounts(sdkappid, [id])).has(id)) throw missing();
+  // An unknown account has no duplicate; the transaction below answers 130004 for it.
   const earlier = await ctx.store.findDuplicateMessage(sdkappid, id, input.random, hash, since());
   if (earlier) return repeat(earlier);
 

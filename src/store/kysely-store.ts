@@ -164,6 +164,21 @@ class KyselyTx implements StoreTx {
     return Number(row.n);
   }
 
+  /** LastMsgTime moved to `time` but never backwards, even if two nodes' clocks disagree. */
+  private laterLastMsgTime(time: number) {
+    return this.dialect === 'postgres' ? sql<number>`greatest(last_msg_time, ${time})` : sql<number>`max(last_msg_time, ${time})`;
+  }
+
+  /** SubscriberNum changed by `delta` in the statement that also touches the account row. */
+  private async adjustSubscriberNum(sdkappid: number, officialAccountId: string, delta: number): Promise<void> {
+    await this.db
+      .updateTable('official_accounts')
+      .set((eb) => ({ subscriber_num: eb('subscriber_num', '+', delta) }))
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', officialAccountId)
+      .execute();
+  }
+
   async lockApp(sdkappid: number): Promise<void> {
     if (this.dialect !== 'postgres') return;
     await this.db.selectFrom('apps').select('sdkappid').where('sdkappid', '=', sdkappid).forUpdate().execute();
@@ -268,13 +283,7 @@ class KyselyTx implements StoreTx {
       .where('oa_id', '=', officialAccountId)
       .where('user_id', 'in', [...new Set(userIds)])
       .executeTakeFirst();
-    const removed = Number(result.numDeletedRows);
-    await this.db
-      .updateTable('official_accounts')
-      .set((eb) => ({ subscriber_num: eb('subscriber_num', '-', removed) }))
-      .where('sdkappid', '=', sdkappid)
-      .where('id', '=', officialAccountId)
-      .execute();
+    await this.adjustSubscriberNum(sdkappid, officialAccountId, -Number(result.numDeletedRows));
   }
 
   async removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>> {
@@ -294,14 +303,7 @@ class KyselyTx implements StoreTx {
       if (list) list.push(row.user_id);
       else lost.set(row.oa_id, [row.user_id]);
     }
-    for (const [oaId, lostUsers] of lost) {
-      await this.db
-        .updateTable('official_accounts')
-        .set((eb) => ({ subscriber_num: eb('subscriber_num', '-', lostUsers.length) }))
-        .where('sdkappid', '=', sdkappid)
-        .where('id', '=', oaId)
-        .execute();
-    }
+    for (const [oaId, lostUsers] of lost) await this.adjustSubscriberNum(sdkappid, oaId, -lostUsers.length);
     await this.db.deleteFrom('subscriptions').where('sdkappid', '=', sdkappid).where('user_id', 'in', users).execute();
     return lost;
   }
@@ -373,8 +375,7 @@ class KyselyTx implements StoreTx {
       .updateTable('official_accounts')
       .set((eb) => ({
         next_seq: eb('next_seq', '+', 1),
-        // LastMsgTime never moves backwards, even if clocks of two nodes disagree.
-        last_msg_time: this.dialect === 'postgres' ? sql<number>`greatest(last_msg_time, ${time})` : sql<number>`max(last_msg_time, ${time})`,
+        last_msg_time: this.laterLastMsgTime(time),
       }))
       .where('sdkappid', '=', sdkappid)
       .where('id', '=', officialAccountId)
@@ -438,7 +439,7 @@ class KyselyTx implements StoreTx {
   async touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void> {
     await this.db
       .updateTable('official_accounts')
-      .set({ last_msg_time: this.dialect === 'postgres' ? sql<number>`greatest(last_msg_time, ${time})` : sql<number>`max(last_msg_time, ${time})` })
+      .set({ last_msg_time: this.laterLastMsgTime(time) })
       .where('sdkappid', '=', sdkappid)
       .where('id', '=', officialAccountId)
       .execute();
