@@ -3,15 +3,21 @@
  * speak (ON CONFLICT, RETURNING), so the two implementations differ only in how they connect
  * (sqlite.ts, postgres.ts).
  */
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import type { AppsTable, Database, MessagesTable, OfficialAccountsTable, SubscriptionsTable, WebhookOutboxTable } from './schema.ts';
 import type {
   AccountInput, AppRecord, BeforeFailurePolicy, MessageOutcome, MessageRecord, MessageState, MsgFlag, NewMessage, NewOfficialAccount, NewOutboxEvent,
   OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriptionRecord,
 } from './records.ts';
 import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } from './store.ts';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { affectedRows, execute, type Db, type Statement } from './statements.ts';
+import {
+  ADJUST_SUBSCRIBER_NUM, COUNT_OFFICIAL_ACCOUNTS, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE,
+  FIND_DUPLICATE_MESSAGE, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
+  LIST_MESSAGES, LIST_MESSAGES_BEFORE, LIST_MESSAGES_BEFORE_NOT_RECALLED, LIST_MESSAGES_NOT_RECALLED, LIST_SUBSCRIBERS, LOCK_APP,
+  LOCK_OFFICIAL_ACCOUNT, LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE, RESERVE_SUB_SEQS, SETTLE_MESSAGE, SUBSCRIBED_AMONG, TAKE_MESSAGE_SEQ_PG,
+  TAKE_MESSAGE_SEQ_SQLITE, TOUCH_LAST_MSG_TIME_PG, TOUCH_LAST_MSG_TIME_SQLITE, UPSERT_ACCOUNT,
+} from './hot-queries.ts';
 
 function toOfficialAccount(row: Selectable<OfficialAccountsTable>): OfficialAccountRecord {
   return {
@@ -80,8 +86,6 @@ function toOutboxEvent(row: Selectable<WebhookOutboxTable>): OutboxEvent {
 }
 
 const MESSAGE_STATES: readonly MessageState[] = ['sent', 'pending', 'discarded', 'refused'];
-/** States a later identical send counts as a duplicate of (not refused ones: those can be retried). */
-const DEDUPE_STATES = [0, 1, 2];
 
 const CHANGE_COLUMNS = {
   name: 'name',
@@ -121,32 +125,27 @@ class KyselyTx implements StoreTx {
     protected readonly dialect: 'sqlite' | 'postgres',
   ) {}
 
+  protected async rows<R>(statement: Statement, parameters: readonly unknown[]): Promise<R[]> {
+    return (await execute<R>(this.db, this.dialect, statement, parameters)).rows;
+  }
+
+  protected run(statement: Statement, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
+    return execute(this.db, this.dialect, statement, parameters);
+  }
+
   async upsertAccounts(sdkappid: number, accounts: readonly AccountInput[], now: number): Promise<void> {
     for (const account of accounts) {
       // Re-import keeps the account and overwrites only the profile fields it names.
-      const update: { nick?: string; face_url?: string } = {};
-      if (account.nick !== undefined) update.nick = account.nick;
-      if (account.faceUrl !== undefined) update.face_url = account.faceUrl;
-      await this.db
-        .insertInto('accounts')
-        .values({ sdkappid, user_id: account.userId, nick: account.nick ?? '', face_url: account.faceUrl ?? '', created_at: now })
-        .onConflict((oc) => (Object.keys(update).length > 0 ? oc.columns(['sdkappid', 'user_id']).doUpdateSet(update) : oc.columns(['sdkappid', 'user_id']).doNothing()))
-        .execute();
+      const statement = UPSERT_ACCOUNT[(account.nick !== undefined ? 1 : 0) + (account.faceUrl !== undefined ? 2 : 0)] as Statement;
+      await this.run(statement, [sdkappid, account.userId, account.nick ?? '', account.faceUrl ?? '', now]);
     }
   }
 
   async existingAccounts(sdkappid: number, userIds: readonly string[], lock: RowLock = 'none'): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const locking = this.dialect === 'postgres' && lock !== 'none';
-    const rows = await this.db
-      .selectFrom('accounts')
-      .select('user_id')
-      .where('sdkappid', '=', sdkappid)
-      .where('user_id', 'in', [...new Set(userIds)])
-      .$if(locking, (qb) => qb.orderBy('user_id'))
-      .$if(locking && lock === 'share', (qb) => qb.forShare())
-      .$if(locking && lock === 'update', (qb) => qb.forUpdate())
-      .execute();
+    const users = [...new Set(userIds)];
+    const family = this.dialect === 'postgres' && lock !== 'none' ? (lock === 'share' ? EXISTING_ACCOUNTS_SHARE : EXISTING_ACCOUNTS_UPDATE) : EXISTING_ACCOUNTS;
+    const rows = await this.rows<{ user_id: string }>(family.of(users.length), [sdkappid, ...users]);
     return new Set(rows.map((r) => r.user_id));
   }
 
@@ -156,75 +155,40 @@ class KyselyTx implements StoreTx {
   }
 
   async countOfficialAccounts(sdkappid: number): Promise<number> {
-    const row = await this.db
-      .selectFrom('official_accounts')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('sdkappid', '=', sdkappid)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
-  /** LastMsgTime moved to `time` but never backwards, even if two nodes' clocks disagree. */
-  private laterLastMsgTime(time: number) {
-    return this.dialect === 'postgres' ? sql<number>`greatest(last_msg_time, ${time})` : sql<number>`max(last_msg_time, ${time})`;
+    const rows = await this.rows<{ n: number | string }>(COUNT_OFFICIAL_ACCOUNTS, [sdkappid]);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** SubscriberNum changed by `delta` in the statement that also touches the account row. */
   private async adjustSubscriberNum(sdkappid: number, officialAccountId: string, delta: number): Promise<void> {
-    await this.db
-      .updateTable('official_accounts')
-      .set((eb) => ({ subscriber_num: eb('subscriber_num', '+', delta) }))
-      .where('sdkappid', '=', sdkappid)
-      .where('id', '=', officialAccountId)
-      .execute();
+    await this.run(ADJUST_SUBSCRIBER_NUM, [delta, sdkappid, officialAccountId]);
   }
 
   async lockApp(sdkappid: number): Promise<void> {
     if (this.dialect !== 'postgres') return;
-    await this.db.selectFrom('apps').select('sdkappid').where('sdkappid', '=', sdkappid).forUpdate().execute();
+    await this.run(LOCK_APP, [sdkappid]);
   }
 
   async insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean> {
-    const result = await this.db
-      .insertInto('official_accounts')
-      .values({
-        sdkappid,
-        id: account.id,
-        owner: account.owner,
-        name: account.name,
-        introduction: account.introduction,
-        face_url: account.faceUrl,
-        organization: account.organization,
-        custom_string: account.customString,
-        max_subscriber_num: account.maxSubscriberNum,
-        create_time: account.createTime,
-      })
-      .onConflict((oc) => oc.columns(['sdkappid', 'id']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    const result = await this.run(INSERT_OFFICIAL_ACCOUNT, [
+      sdkappid, account.id, account.owner, account.name, account.introduction, account.faceUrl,
+      account.organization, account.customString, account.maxSubscriberNum, account.createTime,
+    ]);
+    return affectedRows(result) === 1;
   }
 
   async getOfficialAccounts(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>> {
     const found = new Map<string, OfficialAccountRecord>();
     if (ids.length === 0) return found;
-    const rows = await this.db
-      .selectFrom('official_accounts')
-      .selectAll()
-      .where('sdkappid', '=', sdkappid)
-      .where('id', 'in', [...new Set(ids)])
-      .execute();
+    const unique = [...new Set(ids)];
+    const rows = await this.rows<Selectable<OfficialAccountsTable>>(GET_OFFICIAL_ACCOUNTS.of(unique.length), [sdkappid, ...unique]);
     for (const row of rows) found.set(row.id, toOfficialAccount(row));
     return found;
   }
 
   async lockOfficialAccount(sdkappid: number, id: string): Promise<OfficialAccountRecord | undefined> {
-    const row = await this.db
-      .selectFrom('official_accounts')
-      .selectAll()
-      .where('sdkappid', '=', sdkappid)
-      .where('id', '=', id)
-      .$if(this.dialect === 'postgres', (qb) => qb.forUpdate())
-      .executeTakeFirst();
+    const statement = this.dialect === 'postgres' ? LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE : LOCK_OFFICIAL_ACCOUNT;
+    const [row] = await this.rows<Selectable<OfficialAccountsTable>>(statement, [sdkappid, id]);
     return row ? toOfficialAccount(row) : undefined;
   }
 
@@ -247,13 +211,8 @@ class KyselyTx implements StoreTx {
 
   async subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const rows = await this.db
-      .selectFrom('subscriptions')
-      .select('user_id')
-      .where('sdkappid', '=', sdkappid)
-      .where('oa_id', '=', officialAccountId)
-      .where('user_id', 'in', [...new Set(userIds)])
-      .execute();
+    const users = [...new Set(userIds)];
+    const rows = await this.rows<{ user_id: string }>(SUBSCRIBED_AMONG.of(users.length), [sdkappid, officialAccountId, ...users]);
     return new Set(rows.map((r) => r.user_id));
   }
 
@@ -261,18 +220,12 @@ class KyselyTx implements StoreTx {
     if (userIds.length === 0) return;
     const n = userIds.length;
     // One UPDATE both reserves a block of sub_seq values and keeps SubscriberNum exact.
-    const { next_sub_seq } = await this.db
-      .updateTable('official_accounts')
-      .set((eb) => ({ next_sub_seq: eb('next_sub_seq', '+', n), subscriber_num: eb('subscriber_num', '+', n) }))
-      .where('sdkappid', '=', sdkappid)
-      .where('id', '=', officialAccountId)
-      .returning('next_sub_seq')
-      .executeTakeFirstOrThrow();
-    const first = Number(next_sub_seq) - n + 1;
-    await this.db
-      .insertInto('subscriptions')
-      .values(userIds.map((user_id, i) => ({ sdkappid, oa_id: officialAccountId, user_id, sub_seq: first + i, subscribe_time: now })))
-      .execute();
+    const [reserved] = await this.rows<{ next_sub_seq: number | string }>(RESERVE_SUB_SEQS, [n, n, sdkappid, officialAccountId]);
+    if (reserved === undefined) throw new Error(`official account ${officialAccountId} vanished inside its transaction`);
+    const first = Number(reserved.next_sub_seq) - n + 1;
+    const parameters: unknown[] = [];
+    userIds.forEach((userId, i) => parameters.push(sdkappid, officialAccountId, userId, first + i, now));
+    await this.run(INSERT_SUBSCRIPTIONS.of(n), parameters);
   }
 
   async removeSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<void> {
@@ -309,13 +262,7 @@ class KyselyTx implements StoreTx {
   }
 
   async getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined> {
-    const row = await this.db
-      .selectFrom('subscriptions')
-      .selectAll()
-      .where('sdkappid', '=', sdkappid)
-      .where('oa_id', '=', officialAccountId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const [row] = await this.rows<Selectable<SubscriptionsTable>>(GET_SUBSCRIPTION, [sdkappid, officialAccountId, userId]);
     return row ? toSubscription(row) : undefined;
   }
 
@@ -330,15 +277,7 @@ class KyselyTx implements StoreTx {
   }
 
   async listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriptionRecord[]> {
-    const rows = await this.db
-      .selectFrom('subscriptions')
-      .selectAll()
-      .where('sdkappid', '=', sdkappid)
-      .where('oa_id', '=', officialAccountId)
-      .where('sub_seq', '>', afterSeq)
-      .orderBy('sub_seq')
-      .limit(limit)
-      .execute();
+    const rows = await this.rows<Selectable<SubscriptionsTable>>(LIST_SUBSCRIBERS, [sdkappid, officialAccountId, afterSeq, limit]);
     return rows.map(toSubscription);
   }
 
@@ -371,57 +310,27 @@ class KyselyTx implements StoreTx {
   }
 
   async takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number> {
-    const row = await this.db
-      .updateTable('official_accounts')
-      .set((eb) => ({
-        next_seq: eb('next_seq', '+', 1),
-        last_msg_time: this.laterLastMsgTime(time),
-      }))
-      .where('sdkappid', '=', sdkappid)
-      .where('id', '=', officialAccountId)
-      .returning('next_seq')
-      .executeTakeFirstOrThrow();
+    const statement = this.dialect === 'postgres' ? TAKE_MESSAGE_SEQ_PG : TAKE_MESSAGE_SEQ_SQLITE;
+    const [row] = await this.rows<{ next_seq: number | string }>(statement, [time, sdkappid, officialAccountId]);
+    if (row === undefined) throw new Error(`official account ${officialAccountId} vanished inside its transaction`);
     return Number(row.next_seq);
   }
 
   async insertMessage(sdkappid: number, message: NewMessage): Promise<void> {
-    await this.db
-      .insertInto('messages')
-      .values({
-        sdkappid,
-        oa_id: message.officialAccountId,
-        seq: message.seq,
-        msg_key: message.msgKey,
-        random: message.random,
-        time: message.time,
-        from_account: message.fromAccount,
-        body: JSON.stringify(message.body),
-        cloud_custom_data: message.cloudCustomData,
-        offline_push_info: message.offlinePushInfo === null ? null : JSON.stringify(message.offlinePushInfo),
-        options: JSON.stringify(message.options),
-        online_only: message.onlineOnly ? 1 : 0,
-        content_hash: message.contentHash,
-        state: MESSAGE_STATES.indexOf(message.state),
-        recall_reason: null,
-        recall_time: null,
-      })
-      .execute();
+    await this.run(INSERT_MESSAGE, [
+      sdkappid, message.officialAccountId, message.seq, message.msgKey, message.random, message.time, message.fromAccount,
+      JSON.stringify(message.body), message.cloudCustomData,
+      message.offlinePushInfo === null ? null : JSON.stringify(message.offlinePushInfo),
+      JSON.stringify(message.options), message.onlineOnly ? 1 : 0, message.contentHash, MESSAGE_STATES.indexOf(message.state),
+    ]);
   }
 
   async settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<boolean> {
-    const result = await this.db
-      .updateTable('messages')
-      .set({
-        state: MESSAGE_STATES.indexOf(outcome.state),
-        body: JSON.stringify(outcome.body),
-        cloud_custom_data: outcome.cloudCustomData,
-      })
-      .where('sdkappid', '=', sdkappid)
-      .where('oa_id', '=', officialAccountId)
-      .where('seq', '=', seq)
-      .where('state', '=', MESSAGE_STATES.indexOf('pending'))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const result = await this.run(SETTLE_MESSAGE, [
+      MESSAGE_STATES.indexOf(outcome.state), JSON.stringify(outcome.body), outcome.cloudCustomData,
+      sdkappid, officialAccountId, seq, MESSAGE_STATES.indexOf('pending'),
+    ]);
+    return affectedRows(result) === 1;
   }
 
   async listPendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]> {
@@ -437,45 +346,19 @@ class KyselyTx implements StoreTx {
   }
 
   async touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void> {
-    await this.db
-      .updateTable('official_accounts')
-      .set({ last_msg_time: this.laterLastMsgTime(time) })
-      .where('sdkappid', '=', sdkappid)
-      .where('id', '=', officialAccountId)
-      .execute();
+    const statement = this.dialect === 'postgres' ? TOUCH_LAST_MSG_TIME_PG : TOUCH_LAST_MSG_TIME_SQLITE;
+    await this.run(statement, [time, sdkappid, officialAccountId]);
   }
 
   async findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, contentHash: string, since: number): Promise<MessageRecord | undefined> {
-    const row = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('sdkappid', '=', sdkappid)
-      .where('oa_id', '=', officialAccountId)
-      .where('random', '=', random)
-      .where('content_hash', '=', contentHash)
-      .where('time', '>=', since)
-      .where('state', 'in', DEDUPE_STATES)
-      // No ORDER BY: within the window there is at most one such message, and sorting by seq
-      // would steer SQLite onto the primary key (a scan of the whole history) instead of the
-      // (account, random) index.
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = await this.rows<Selectable<MessagesTable>>(FIND_DUPLICATE_MESSAGE, [sdkappid, officialAccountId, random, contentHash, since]);
     return row ? toMessage(row) : undefined;
   }
 
   async listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]> {
-    const rows = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('sdkappid', '=', sdkappid)
-      .where('oa_id', '=', officialAccountId)
-      .where('online_only', '=', 0)
-      .where('state', '=', 0)
-      .$if(beforeSeq !== null, (qb) => qb.where('seq', '<', beforeSeq as number))
-      .$if(!withRecalled, (qb) => qb.where('recalled', '=', 0))
-      .orderBy('seq', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = beforeSeq === null
+      ? await this.rows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES : LIST_MESSAGES_NOT_RECALLED, [sdkappid, officialAccountId, limit])
+      : await this.rows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES_BEFORE : LIST_MESSAGES_BEFORE_NOT_RECALLED, [sdkappid, officialAccountId, beforeSeq, limit]);
     return rows.map(toMessage);
   }
 
@@ -505,20 +388,9 @@ class KyselyTx implements StoreTx {
   }
 
   async enqueueWebhook(event: NewOutboxEvent): Promise<void> {
-    await this.db
-      .insertInto('webhook_outbox')
-      .values({
-        sdkappid: event.sdkappid,
-        oa_id: event.officialAccountId,
-        command: event.command,
-        body: JSON.stringify(event.body),
-        client_ip: event.clientIp,
-        created_at: event.createdAt,
-        next_attempt_at: event.createdAt,
-        last_error: null,
-        delivered_at: null,
-      })
-      .execute();
+    await this.run(ENQUEUE_WEBHOOK, [
+      event.sdkappid, event.officialAccountId, event.command, JSON.stringify(event.body), event.clientIp, event.createdAt, event.createdAt,
+    ]);
     this.wroteOutbox = true;
   }
 }

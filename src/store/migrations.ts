@@ -130,6 +130,14 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('webhook_outbox_pending').on('webhook_outbox').columns(['status', 'sdkappid', 'oa_id', 'id']).execute();
     },
   },
+  '0004_pending_messages_index': {
+    async up(db: Kysely<unknown>) {
+      // Sends cut off mid-webhook are looked for every few seconds (settleAbandonedSends). Without
+      // this index that was a scan of the whole message history, on the event loop for SQLite.
+      // Partial: only pending rows are in it, so it stays tiny however long the history grows.
+      await db.schema.createIndex('messages_pending').on('messages').column('time').where(sql.ref('state'), '=', 1).execute();
+    },
+  },
 });
 
 /** Any fixed number: the PostgreSQL advisory lock that lets one starting node migrate at a time. */

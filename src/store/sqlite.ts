@@ -27,6 +27,7 @@ export async function openSqliteStore(dataDir: string | null): Promise<KyselySto
   sqlite.pragma('foreign_keys = ON');
   // Another process (the CLI) may hold the write lock for a moment; wait instead of failing.
   sqlite.pragma('busy_timeout = 5000');
+  if (process.env.XMMAP) sqlite.pragma('mmap_size = ' + process.env.XMMAP);
   const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(kysely as Kysely<unknown>, 'sqlite');
   return new KyselyStore('sqlite', kysely);

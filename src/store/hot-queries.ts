@@ -1,0 +1,79 @@
+/**
+ * The SQL text of the statements on the per-call paths (reads of every command, the writes of
+ * create, subscribe, send and import), kept in one place. Each is valid in SQLite and
+ * PostgreSQL alike, except where a _PG / _SQLITE pair says otherwise. Everything else the store
+ * does (admin, export/import, the outbox dispatcher) is built with Kysely in kysely-store.ts.
+ */
+import { ListStatement, Statement } from './statements.ts';
+
+const ACCOUNT_COLUMNS = 'insert into accounts (sdkappid, user_id, nick, face_url, created_at) values (?, ?, ?, ?, ?) on conflict (sdkappid, user_id)';
+/** Indexed by (nick given ? 1 : 0) + (face given ? 2 : 0): re-import overwrites only the fields it names. */
+export const UPSERT_ACCOUNT: readonly Statement[] = [
+  new Statement(`${ACCOUNT_COLUMNS} do nothing`),
+  new Statement(`${ACCOUNT_COLUMNS} do update set nick = excluded.nick`),
+  new Statement(`${ACCOUNT_COLUMNS} do update set face_url = excluded.face_url`),
+  new Statement(`${ACCOUNT_COLUMNS} do update set nick = excluded.nick, face_url = excluded.face_url`),
+];
+
+const EXISTING = (list: string) => `select user_id from accounts where sdkappid = ? and user_id in (${list})`;
+export const EXISTING_ACCOUNTS = new ListStatement(EXISTING);
+// Locks in a fixed order (PostgreSQL), so concurrent callers cannot deadlock on each other.
+export const EXISTING_ACCOUNTS_SHARE = new ListStatement((list) => `${EXISTING(list)} order by user_id for share`);
+export const EXISTING_ACCOUNTS_UPDATE = new ListStatement((list) => `${EXISTING(list)} order by user_id for update`);
+
+export const LOCK_APP = new Statement('select sdkappid from apps where sdkappid = ? for update');
+
+export const COUNT_OFFICIAL_ACCOUNTS = new Statement('select count(*) as n from official_accounts where sdkappid = ?');
+export const INSERT_OFFICIAL_ACCOUNT = new Statement(
+  'insert into official_accounts (sdkappid, id, owner, name, introduction, face_url, organization, custom_string, max_subscriber_num, create_time) '
+  + 'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (sdkappid, id) do nothing',
+);
+export const GET_OFFICIAL_ACCOUNTS = new ListStatement((list) => `select * from official_accounts where sdkappid = ? and id in (${list})`);
+export const LOCK_OFFICIAL_ACCOUNT = new Statement('select * from official_accounts where sdkappid = ? and id = ?');
+export const LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE = new Statement(`${LOCK_OFFICIAL_ACCOUNT.text} for update`);
+export const ADJUST_SUBSCRIBER_NUM = new Statement('update official_accounts set subscriber_num = subscriber_num + ? where sdkappid = ? and id = ?');
+/** One UPDATE reserves a block of sub_seq values and keeps SubscriberNum exact; answers the block's end. */
+export const RESERVE_SUB_SEQS = new Statement(
+  'update official_accounts set next_sub_seq = next_sub_seq + ?, subscriber_num = subscriber_num + ? where sdkappid = ? and id = ? returning next_sub_seq',
+);
+// LastMsgTime moves forward only, even if two nodes' clocks disagree.
+const TAKE_SEQ = (later: string) => `update official_accounts set next_seq = next_seq + 1, last_msg_time = ${later}(last_msg_time, ?) where sdkappid = ? and id = ? returning next_seq`;
+export const TAKE_MESSAGE_SEQ_SQLITE = new Statement(TAKE_SEQ('max'));
+export const TAKE_MESSAGE_SEQ_PG = new Statement(TAKE_SEQ('greatest'));
+const TOUCH = (later: string) => `update official_accounts set last_msg_time = ${later}(last_msg_time, ?) where sdkappid = ? and id = ?`;
+export const TOUCH_LAST_MSG_TIME_SQLITE = new Statement(TOUCH('max'));
+export const TOUCH_LAST_MSG_TIME_PG = new Statement(TOUCH('greatest'));
+
+export const SUBSCRIBED_AMONG = new ListStatement((list) => `select user_id from subscriptions where sdkappid = ? and oa_id = ? and user_id in (${list})`);
+export const INSERT_SUBSCRIPTIONS = new ListStatement(
+  (rows) => `insert into subscriptions (sdkappid, oa_id, user_id, sub_seq, subscribe_time) values ${rows}`,
+  '(?, ?, ?, ?, ?)',
+);
+export const GET_SUBSCRIPTION = new Statement('select * from subscriptions where sdkappid = ? and oa_id = ? and user_id = ?');
+export const LIST_SUBSCRIBERS = new Statement('select * from subscriptions where sdkappid = ? and oa_id = ? and sub_seq > ? order by sub_seq limit ?');
+
+export const INSERT_MESSAGE = new Statement(
+  'insert into messages (sdkappid, oa_id, seq, msg_key, "random", "time", from_account, body, cloud_custom_data, offline_push_info, options, online_only, content_hash, state) '
+  + 'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
+export const SETTLE_MESSAGE = new Statement(
+  'update messages set state = ?, body = ?, cloud_custom_data = ? where sdkappid = ? and oa_id = ? and seq = ? and state = ?',
+);
+/**
+ * States 0 sent, 1 pending, 2 discarded count as duplicates (refused sends may be retried). No
+ * ORDER BY: within the window there is at most one such message, and sorting by seq would steer
+ * SQLite onto the primary key (a scan of the whole history) instead of the (account, random) index.
+ */
+export const FIND_DUPLICATE_MESSAGE = new Statement(
+  'select * from messages where sdkappid = ? and oa_id = ? and "random" = ? and content_hash = ? and "time" >= ? and state in (0, 1, 2) limit 1',
+);
+const LIST = (before: boolean, withRecalled: boolean) =>
+  `select * from messages where sdkappid = ? and oa_id = ? and online_only = 0 and state = 0${before ? ' and seq < ?' : ''}${withRecalled ? '' : ' and recalled = 0'} order by seq desc limit ?`;
+export const LIST_MESSAGES = new Statement(LIST(false, true));
+export const LIST_MESSAGES_NOT_RECALLED = new Statement(LIST(false, false));
+export const LIST_MESSAGES_BEFORE = new Statement(LIST(true, true));
+export const LIST_MESSAGES_BEFORE_NOT_RECALLED = new Statement(LIST(true, false));
+
+export const ENQUEUE_WEBHOOK = new Statement(
+  'insert into webhook_outbox (sdkappid, oa_id, command, body, client_ip, created_at, next_attempt_at) values (?, ?, ?, ?, ?, ?, ?)',
+);

@@ -1,0 +1,61 @@
+/**
+ * Hand-written SQL for the statements every call runs. Kysely's builder assembles and compiles
+ * a query on each execution, which cost as much CPU as SQLite itself on a point lookup
+ * (BENCHMARKS.md); these statements are written once, in the SQL both stores speak, with `?`
+ * placeholders, and PostgreSQL's `$n` form is derived once per text. They still run through
+ * Kysely's driver, so transactions, the SQLite connection queue and the statement cache apply.
+ *
+ * Rule for authors: never put a literal `?` in the text (no string literals with `?` in them);
+ * every `?` is a parameter.
+ */
+import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export class Statement {
+  private postgresText: string | undefined;
+
+  constructor(readonly text: string) {}
+
+  for(dialect: SqlDialect): string {
+    if (dialect === 'sqlite') return this.text;
+    if (this.postgresText === undefined) {
+      let n = 0;
+      this.postgresText = this.text.replace(/\?/g, () => `$${++n}`);
+    }
+    return this.postgresText;
+  }
+}
+
+/**
+ * A statement with a list of `?` whose length varies per call (`IN (…)`, multi-row VALUES).
+ * The text for each length is built once; lengths are bounded by the callers' batch limits.
+ */
+export class ListStatement {
+  private readonly byLength = new Map<number, Statement>();
+
+  /** `build` receives the list placeholder text for `n` items (one `item` per entry, comma separated). */
+  constructor(
+    private readonly build: (list: string) => string,
+    private readonly item = '?',
+  ) {}
+
+  of(n: number): Statement {
+    let statement = this.byLength.get(n);
+    if (statement === undefined) {
+      statement = new Statement(this.build(Array.from({ length: n }, () => this.item).join(', ')));
+      if (this.byLength.size < 1000) this.byLength.set(n, statement);
+    }
+    return statement;
+  }
+}
+
+export async function execute<R>(db: Db, dialect: SqlDialect, statement: Statement, parameters: readonly unknown[]): Promise<QueryResult<R>> {
+  return db.executeQuery<R>(CompiledQuery.raw(statement.for(dialect), parameters as unknown[]));
+}
+
+export function affectedRows(result: QueryResult<unknown>): number {
+  return Number(result.numAffectedRows ?? 0n);
+}
