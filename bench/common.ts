@@ -104,6 +104,7 @@ export function resetStatements(): { sql: string; params: unknown[] }[] {
     { sql: 'DELETE FROM messages WHERE sdkappid = ? AND oa_id IN (?, ?)', params: [SDKAPPID, MID, SMALL] },
     { sql: 'UPDATE official_accounts SET next_seq = 0, last_msg_time = 0 WHERE sdkappid = ? AND id IN (?, ?)', params: [SDKAPPID, MID, SMALL] },
     { sql: 'DELETE FROM webhook_outbox', params: [] },
+    { sql: 'UPDATE apps SET official_account_count = (SELECT count(*) FROM official_accounts o WHERE o.sdkappid = apps.sdkappid)', params: [] },
   ];
 }
 

@@ -195,6 +195,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         state: 0,
       };
     }, shape.messages);
+    await store.finishImport();
   } finally {
     await store.close();
   }

@@ -103,7 +103,7 @@ async function loadFile(store: Store, file: string): Promise<Counts> {  let inpu
   }
   await flush();
   if (expected === null) throw new ImportError(`${file} ends early (no trailer): the export did not finish`);
-  await store.resetIdSequences();
+  await store.finishImport();
   for (const table of TABLES) {
     const stored = await store.countRows(table);
     if (counts[table] !== expected[table] || stored !== expected[table]) {

@@ -132,6 +132,21 @@ for (const store of stores()) {
       } finally {
         await herald.close();
       }
+      // The app's official-account count travels too: with the cap lowered to 4, one more create
+      // fits beside the 3 imported accounts and the next answers 130010.
+      const capped = await startTestHerald({
+        dataDir: join(dir, 'back'),
+        webhookRetryMs: 3_600_000,
+        apps: [{ sdkappid: 1400000000, secretKey: '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e', admins: ['administrator'], maxOfficialAccounts: 4 }],
+      });
+      try {
+        ok(await capped.admin.official('create_official_account', { Owner_Account: 'u1', Name: 'fourth' }));
+        const full = await capped.admin.official('create_official_account', { Owner_Account: 'u1', Name: 'fifth' });
+        assert.equal(full.ErrorCode, 130010, JSON.stringify(full));
+        assert.equal(await capped.store.countOfficialAccounts(1400000000), 4);
+      } finally {
+        await capped.close();
+      }
     });
 
     it('refuses a file that is not a complete Herald export', async () => {

@@ -89,11 +89,7 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
   await askBefore(ctx, CALLBACKS.beforeCreate, { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name }, 20006);
 
   const created = await ctx.store.transaction(async (tx) => {
-    await tx.lockApp(sdkappid);
     if (!(await tx.existingAccounts(sdkappid, [input.Owner_Account], 'share')).has(input.Owner_Account)) throw ownerMissing();
-    if ((await tx.countOfficialAccounts(sdkappid)) >= ctx.app.maxOfficialAccounts) {
-      throw new ApiError(130010, `this app may have at most ${ctx.app.maxOfficialAccounts} official accounts`);
-    }
     const account = {
       owner: input.Owner_Account,
       name: input.Name,
@@ -111,6 +107,10 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
       // 62^10 suffixes: a clash is astronomically rare, but never answer with a taken ID.
       do id = generateId();
       while (!(await tx.insertOfficialAccount(sdkappid, { id, ...account })));
+    }
+    // Last, so PostgreSQL holds the app row's lock only for the commit; throwing undoes the insert.
+    if (!(await tx.takeOfficialAccountSlot(sdkappid, ctx.app.maxOfficialAccounts))) {
+      throw new ApiError(130010, `this app may have at most ${ctx.app.maxOfficialAccounts} official accounts`);
     }
     await emitAfter(ctx, tx, CALLBACKS.afterCreate, id, {
       Official_Account: id, Operator_Account: ctx.operator, Owner_Account: account.owner, Name: account.name,

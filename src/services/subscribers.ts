@@ -4,7 +4,7 @@
  * per-account sub_seq, so a deep page costs what the first does and nobody is seen twice.
  */
 import { ApiError } from '../errors.ts';
-import type { OfficialAccountRecord, SubscriptionRecord } from '../store/records.ts';
+import type { OfficialAccountRecord, SubscriberEntry } from '../store/records.ts';
 import type { StoreTx } from '../store/store.ts';
 import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
@@ -175,7 +175,7 @@ export async function getSubscriberInfo(
   officialAccountId: string,
   limit: number | undefined,
   next: string,
-): Promise<{ subscribers: SubscriptionRecord[]; subscriberNum: number; next: string }> {
+): Promise<{ subscribers: SubscriberEntry[]; subscriberNum: number; next: string }> {
   requireOfficialAccountService(ctx);
   const pageSize = checkPageLimit(limit);
   const after = decodeSubscriberCursor(next);

@@ -21,7 +21,10 @@ export const EXISTING_ACCOUNTS = new ListStatement(EXISTING);
 export const EXISTING_ACCOUNTS_SHARE = new ListStatement((list) => `${EXISTING(list)} order by user_id for share`);
 export const EXISTING_ACCOUNTS_UPDATE = new ListStatement((list) => `${EXISTING(list)} order by user_id for update`);
 
-export const LOCK_APP = new Statement('select sdkappid from apps where sdkappid = ? for update');
+export const TAKE_OFFICIAL_ACCOUNT_SLOT = new Statement(
+  'update apps set official_account_count = official_account_count + 1 where sdkappid = ? and official_account_count < ?',
+);
+export const FREE_OFFICIAL_ACCOUNT_SLOT = new Statement('update apps set official_account_count = official_account_count - 1 where sdkappid = ?');
 
 export const COUNT_OFFICIAL_ACCOUNTS = new Statement('select count(*) as n from official_accounts where sdkappid = ?');
 export const INSERT_OFFICIAL_ACCOUNT = new Statement(
@@ -50,7 +53,8 @@ export const INSERT_SUBSCRIPTIONS = new ListStatement(
   '(?, ?, ?, ?, ?)',
 );
 export const GET_SUBSCRIPTION = new Statement('select * from subscriptions where sdkappid = ? and oa_id = ? and user_id = ?');
-export const LIST_SUBSCRIBERS = new Statement('select * from subscriptions where sdkappid = ? and oa_id = ? and sub_seq > ? order by sub_seq limit ?');
+/** Only the columns a page answers with: each value read costs, and a page reads 101 rows. */
+export const LIST_SUBSCRIBERS = new Statement('select user_id, sub_seq, subscribe_time, custom_string, msg_flag, last_send_msg_time from subscriptions where sdkappid = ? and oa_id = ? and sub_seq > ? order by sub_seq limit ?');
 
 export const INSERT_MESSAGE = new Statement(
   'insert into messages (sdkappid, oa_id, seq, msg_key, "random", "time", from_account, body, cloud_custom_data, offline_push_info, options, online_only, content_hash, state) '

@@ -7,15 +7,15 @@ import { sql, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import type { AppsTable, Database, MessagesTable, OfficialAccountsTable, SubscriptionsTable, WebhookOutboxTable } from './schema.ts';
 import type {
   AccountInput, AppRecord, BeforeFailurePolicy, MessageOutcome, MessageRecord, MessageState, MsgFlag, NewMessage, NewOfficialAccount, NewOutboxEvent,
-  OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriptionRecord,
+  OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriberEntry, SubscriptionRecord,
 } from './records.ts';
 import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } from './store.ts';
 import { affectedRows, execute, type Db, type Statement } from './statements.ts';
 import {
   ADJUST_SUBSCRIBER_NUM, COUNT_OFFICIAL_ACCOUNTS, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE,
-  FIND_DUPLICATE_MESSAGE, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
-  LIST_MESSAGES, LIST_MESSAGES_BEFORE, LIST_MESSAGES_BEFORE_NOT_RECALLED, LIST_MESSAGES_NOT_RECALLED, LIST_SUBSCRIBERS, LOCK_APP,
-  LOCK_OFFICIAL_ACCOUNT, LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE, RESERVE_SUB_SEQS, SETTLE_MESSAGE, SUBSCRIBED_AMONG, TAKE_MESSAGE_SEQ_PG,
+  FIND_DUPLICATE_MESSAGE, FREE_OFFICIAL_ACCOUNT_SLOT, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
+  LIST_MESSAGES, LIST_MESSAGES_BEFORE, LIST_MESSAGES_BEFORE_NOT_RECALLED, LIST_MESSAGES_NOT_RECALLED, LIST_SUBSCRIBERS,
+  LOCK_OFFICIAL_ACCOUNT, LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE, RESERVE_SUB_SEQS, SETTLE_MESSAGE, SUBSCRIBED_AMONG, TAKE_MESSAGE_SEQ_PG, TAKE_OFFICIAL_ACCOUNT_SLOT,
   TAKE_MESSAGE_SEQ_SQLITE, TOUCH_LAST_MSG_TIME_PG, TOUCH_LAST_MSG_TIME_SQLITE, UPSERT_ACCOUNT,
 } from './hot-queries.ts';
 
@@ -164,9 +164,8 @@ class KyselyTx implements StoreTx {
     await this.run(ADJUST_SUBSCRIBER_NUM, [delta, sdkappid, officialAccountId]);
   }
 
-  async lockApp(sdkappid: number): Promise<void> {
-    if (this.dialect !== 'postgres') return;
-    await this.run(LOCK_APP, [sdkappid]);
+  async takeOfficialAccountSlot(sdkappid: number, max: number): Promise<boolean> {
+    return affectedRows(await this.run(TAKE_OFFICIAL_ACCOUNT_SLOT, [sdkappid, max])) === 1;
   }
 
   async insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean> {
@@ -206,7 +205,9 @@ class KyselyTx implements StoreTx {
     await this.db.deleteFrom('subscriptions').where('sdkappid', '=', sdkappid).where('oa_id', '=', id).execute();
     await this.db.deleteFrom('messages').where('sdkappid', '=', sdkappid).where('oa_id', '=', id).execute();
     const result = await this.db.deleteFrom('official_accounts').where('sdkappid', '=', sdkappid).where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    const deleted = Number(result.numDeletedRows) === 1;
+    if (deleted) await this.run(FREE_OFFICIAL_ACCOUNT_SLOT, [sdkappid]);
+    return deleted;
   }
 
   async subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>> {
@@ -276,9 +277,16 @@ class KyselyTx implements StoreTx {
       .execute();
   }
 
-  async listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriptionRecord[]> {
-    const rows = await this.rows<Selectable<SubscriptionsTable>>(LIST_SUBSCRIBERS, [sdkappid, officialAccountId, afterSeq, limit]);
-    return rows.map(toSubscription);
+  async listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriberEntry[]> {
+    const rows = await this.rows<Omit<Selectable<SubscriptionsTable>, 'sdkappid' | 'oa_id'>>(LIST_SUBSCRIBERS, [sdkappid, officialAccountId, afterSeq, limit]);
+    return rows.map((row) => ({
+      userId: row.user_id,
+      subSeq: Number(row.sub_seq),
+      subscribeTime: Number(row.subscribe_time),
+      customString: row.custom_string,
+      msgFlag: row.msg_flag as MsgFlag,
+      lastSendMsgTime: Number(row.last_send_msg_time),
+    }));
   }
 
   async countUserSubscriptions(sdkappid: number, userId: string): Promise<number> {
@@ -584,7 +592,8 @@ export class KyselyStore extends KyselyTx implements Store {
     await db.deleteFrom(table).execute();
   }
 
-  async resetIdSequences(): Promise<void> {
+  async finishImport(): Promise<void> {
+    await sql`update apps set official_account_count = (select count(*) from official_accounts o where o.sdkappid = apps.sdkappid)`.execute(this.kysely);
     if (this.kind !== 'postgres') return; // SQLite's AUTOINCREMENT follows the largest id by itself
     await sql`select setval(pg_get_serial_sequence('webhook_outbox', 'id'), coalesce((select max(id) from webhook_outbox), 0) + 1, false)`.execute(this.kysely);
   }

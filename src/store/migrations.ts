@@ -138,6 +138,15 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('messages_pending').on('messages').column('time').where(sql.ref('state'), '=', 1).execute();
     },
   },
+  '0005_official_account_count': {
+    async up(db: Kysely<unknown>) {
+      // The 130010 cap was checked with count(*) over the app's accounts under a lock of the app
+      // row: O(accounts) per create, and creates one at a time on PostgreSQL. A counter beside
+      // the app, moved in the create's and destroy's transactions, makes it O(1).
+      await db.schema.alterTable('apps').addColumn('official_account_count', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await sql`update apps set official_account_count = (select count(*) from official_accounts o where o.sdkappid = apps.sdkappid)`.execute(db);
+    },
+  },
 });
 
 /** Any fixed number: the PostgreSQL advisory lock that lets one starting node migrate at a time. */

@@ -61,6 +61,9 @@ export interface SubscriptionRecord {
   lastSendMsgTime: number;
 }
 
+/** One entry of get_subscriber_info's page: only what the answer and its cursor need (the account is known). */
+export type SubscriberEntry = Omit<SubscriptionRecord, 'officialAccountId'>;
+
 /** A changeable subset of an official account's fields. */
 export type OfficialAccountChanges = Partial<Pick<OfficialAccountRecord,
   'name' | 'introduction' | 'faceUrl' | 'organization' | 'customString' | 'maxSubscriberNum'>>;

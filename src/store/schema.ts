@@ -24,6 +24,8 @@ export interface AppsTable {
   /** What a failed "before" webhook means: 'allow' (go ahead) or 'reject' (80003). */
   webhook_before_failure: string;
   created_at: number;
+  /** Rows in official_accounts of this app, kept by create and destroy (the 130010 cap). */
+  official_account_count: Generated<number>;
 }
 
 export interface AccountsTable {

@@ -5,7 +5,7 @@
  */
 import type {
   AccountInput, AppRecord, MessageOutcome, MessageRecord, NewMessage, NewOfficialAccount, NewOutboxEvent, OfficialAccountChanges,
-  OfficialAccountRecord, OutboxEvent, OutboxFilter, SubscriptionRecord,
+  OfficialAccountRecord, OutboxEvent, OutboxFilter, SubscriberEntry, SubscriptionRecord,
 } from './records.ts';
 
 export type RowLock = 'none' | 'share' | 'update';
@@ -35,9 +35,15 @@ export interface StoreTx {
   deleteAccounts(sdkappid: number, userIds: readonly string[]): Promise<void>;
 
   // official accounts
+  /** The app's official accounts, counted row by row (checks and tests; creates use the slot counter). */
   countOfficialAccounts(sdkappid: number): Promise<number>;
-  /** Serialises changes to the app's set of official accounts (the 130010 cap) across nodes. */
-  lockApp(sdkappid: number): Promise<void>;
+  /**
+   * Counts one more official account for the app unless it already has `max`: false then (the
+   * 130010 cap). A conditional increment of a counter kept on the app row, so a create costs the
+   * same with 10 or 100,000 accounts; on PostgreSQL it row-locks the app until commit, so it is
+   * the create transaction's last statement.
+   */
+  takeOfficialAccountSlot(sdkappid: number, max: number): Promise<boolean>;
   /** Inserts the account; false when the ID is already taken (nothing written then). */
   insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean>;
   getOfficialAccounts(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>>;
@@ -65,7 +71,7 @@ export interface StoreTx {
   getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined>;
   setSubscriptionCustomString(sdkappid: number, officialAccountId: string, userId: string, customString: string): Promise<void>;
   /** Subscribers in subscription order with sub_seq > afterSeq. */
-  listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriptionRecord[]>;
+  listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriberEntry[]>;
   countUserSubscriptions(sdkappid: number, userId: string): Promise<number>;
   /** A user's subscriptions in subscribe order, with the accounts they belong to. */
   listUserSubscriptions(sdkappid: number, userId: string, offset: number, limit: number): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
@@ -130,8 +136,11 @@ export interface Store extends StoreTx, OutboxStore {
   countRows(table: TableName): Promise<number>;
   /** Empties a table: only for undoing a failed import into a store that was empty. */
   deleteAllRows(table: TableName): Promise<void>;
-  /** After an import with explicit ids: make generated ids continue after the largest one. */
-  resetIdSequences(): Promise<void>;
+  /**
+   * After a bulk import: generated ids continue after the largest imported one, and counters
+   * kept beside the rows (each app's official-account count) are recounted from them.
+   */
+  finishImport(): Promise<void>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
