@@ -4,7 +4,18 @@
  * PostgreSQL alike, except where a _PG / _SQLITE pair says otherwise. Everything else the store
  * does (admin, export/import, the outbox dispatcher) is built with Kysely in kysely-store.ts.
  */
-import { ListStatement, Statement } from './statements.ts';
+import { jsonRows, ListStatement, Statement } from './statements.ts';
+
+const OFFICIAL_ACCOUNT_COLUMNS = [
+  'sdkappid', 'id', 'owner', 'name', 'introduction', 'face_url', 'organization', 'custom_string',
+  'max_subscriber_num', 'subscriber_num', 'last_msg_time', 'create_time', 'next_seq', 'next_sub_seq',
+] as const;
+const MESSAGE_COLUMNS = [
+  'sdkappid', 'oa_id', 'seq', 'msg_key', 'random', 'time', 'from_account', 'body', 'cloud_custom_data', 'offline_push_info',
+  'options', 'online_only', 'content_hash', 'recalled', 'recall_reason', 'recall_time', 'state',
+] as const;
+const SUBSCRIBER_PAGE_COLUMNS = ['user_id', 'sub_seq', 'subscribe_time', 'custom_string', 'msg_flag', 'last_send_msg_time'] as const;
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
 
 const ACCOUNT_COLUMNS = 'insert into accounts (sdkappid, user_id, nick, face_url, created_at) values (?, ?, ?, ?, ?) on conflict (sdkappid, user_id)';
 /** Indexed by (nick given ? 1 : 0) + (face given ? 2 : 0): re-import overwrites only the fields it names. */
@@ -31,7 +42,8 @@ export const INSERT_OFFICIAL_ACCOUNT = new Statement(
   'insert into official_accounts (sdkappid, id, owner, name, introduction, face_url, organization, custom_string, max_subscriber_num, create_time) '
   + 'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (sdkappid, id) do nothing',
 );
-export const GET_OFFICIAL_ACCOUNTS = new ListStatement((list) => `select * from official_accounts where sdkappid = ? and id in (${list})`);
+export const GET_OFFICIAL_ACCOUNTS = new ListStatement((list) =>
+  jsonRows(OFFICIAL_ACCOUNT_COLUMNS, `select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id in (${list})`));
 export const LOCK_OFFICIAL_ACCOUNT = new Statement('select * from official_accounts where sdkappid = ? and id = ?');
 export const LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE = new Statement(`${LOCK_OFFICIAL_ACCOUNT.text} for update`);
 export const ADJUST_SUBSCRIBER_NUM = new Statement('update official_accounts set subscriber_num = subscriber_num + ? where sdkappid = ? and id = ?');
@@ -54,7 +66,11 @@ export const INSERT_SUBSCRIPTIONS = new ListStatement(
 );
 export const GET_SUBSCRIPTION = new Statement('select * from subscriptions where sdkappid = ? and oa_id = ? and user_id = ?');
 /** Only the columns a page answers with: each value read costs, and a page reads 101 rows. */
-export const LIST_SUBSCRIBERS = new Statement('select user_id, sub_seq, subscribe_time, custom_string, msg_flag, last_send_msg_time from subscriptions where sdkappid = ? and oa_id = ? and sub_seq > ? order by sub_seq limit ?');
+export const LIST_SUBSCRIBERS = jsonRows(
+  SUBSCRIBER_PAGE_COLUMNS,
+  `select ${quoted(SUBSCRIBER_PAGE_COLUMNS)} from subscriptions where sdkappid = ? and oa_id = ? and sub_seq > ? order by sub_seq limit ?`,
+  'sub_seq',
+);
 
 export const INSERT_MESSAGE = new Statement(
   'insert into messages (sdkappid, oa_id, seq, msg_key, "random", "time", from_account, body, cloud_custom_data, offline_push_info, options, online_only, content_hash, state) '
@@ -71,12 +87,16 @@ export const SETTLE_MESSAGE = new Statement(
 export const FIND_DUPLICATE_MESSAGE = new Statement(
   'select * from messages where sdkappid = ? and oa_id = ? and "random" = ? and content_hash = ? and "time" >= ? and state in (0, 1, 2) limit 1',
 );
-const LIST = (before: boolean, withRecalled: boolean) =>
-  `select * from messages where sdkappid = ? and oa_id = ? and online_only = 0 and state = 0${before ? ' and seq < ?' : ''}${withRecalled ? '' : ' and recalled = 0'} order by seq desc limit ?`;
-export const LIST_MESSAGES = new Statement(LIST(false, true));
-export const LIST_MESSAGES_NOT_RECALLED = new Statement(LIST(false, false));
-export const LIST_MESSAGES_BEFORE = new Statement(LIST(true, true));
-export const LIST_MESSAGES_BEFORE_NOT_RECALLED = new Statement(LIST(true, false));
+const LIST = (before: boolean, withRecalled: boolean) => jsonRows(
+  MESSAGE_COLUMNS,
+  `select ${quoted(MESSAGE_COLUMNS)} from messages where sdkappid = ? and oa_id = ? and online_only = 0 and state = 0`
+  + `${before ? ' and seq < ?' : ''}${withRecalled ? '' : ' and recalled = 0'} order by seq desc limit ?`,
+  'seq desc',
+);
+export const LIST_MESSAGES = LIST(false, true);
+export const LIST_MESSAGES_NOT_RECALLED = LIST(false, false);
+export const LIST_MESSAGES_BEFORE = LIST(true, true);
+export const LIST_MESSAGES_BEFORE_NOT_RECALLED = LIST(true, false);
 
 export const ENQUEUE_WEBHOOK = new Statement(
   'insert into webhook_outbox (sdkappid, oa_id, command, body, client_ip, created_at, next_attempt_at) values (?, ?, ?, ?, ?, ?, ?)',

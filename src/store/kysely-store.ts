@@ -10,7 +10,7 @@ import type {
   OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriberEntry, SubscriptionRecord,
 } from './records.ts';
 import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } from './store.ts';
-import { affectedRows, execute, type Db, type Statement } from './statements.ts';
+import { affectedRows, execute, parseJsonRows, type Db, type Statement } from './statements.ts';
 import {
   ADJUST_SUBSCRIBER_NUM, COUNT_OFFICIAL_ACCOUNTS, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE,
   FIND_DUPLICATE_MESSAGE, FREE_OFFICIAL_ACCOUNT_SLOT, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
@@ -129,6 +129,11 @@ class KyselyTx implements StoreTx {
     return (await execute<R>(this.db, this.dialect, statement, parameters)).rows;
   }
 
+  /** Rows of a jsonRows statement. */
+  protected async jsonRows<R>(statement: Statement, parameters: readonly unknown[]): Promise<R[]> {
+    return parseJsonRows<R>(await execute<{ rows: unknown }>(this.db, this.dialect, statement, parameters));
+  }
+
   protected run(statement: Statement, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
     return execute(this.db, this.dialect, statement, parameters);
   }
@@ -180,7 +185,7 @@ class KyselyTx implements StoreTx {
     const found = new Map<string, OfficialAccountRecord>();
     if (ids.length === 0) return found;
     const unique = [...new Set(ids)];
-    const rows = await this.rows<Selectable<OfficialAccountsTable>>(GET_OFFICIAL_ACCOUNTS.of(unique.length), [sdkappid, ...unique]);
+    const rows = await this.jsonRows<Selectable<OfficialAccountsTable>>(GET_OFFICIAL_ACCOUNTS.of(unique.length), [sdkappid, ...unique]);
     for (const row of rows) found.set(row.id, toOfficialAccount(row));
     return found;
   }
@@ -278,7 +283,7 @@ class KyselyTx implements StoreTx {
   }
 
   async listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriberEntry[]> {
-    const rows = await this.rows<Omit<Selectable<SubscriptionsTable>, 'sdkappid' | 'oa_id'>>(LIST_SUBSCRIBERS, [sdkappid, officialAccountId, afterSeq, limit]);
+    const rows = await this.jsonRows<Omit<Selectable<SubscriptionsTable>, 'sdkappid' | 'oa_id'>>(LIST_SUBSCRIBERS, [sdkappid, officialAccountId, afterSeq, limit]);
     return rows.map((row) => ({
       userId: row.user_id,
       subSeq: Number(row.sub_seq),
@@ -365,8 +370,8 @@ class KyselyTx implements StoreTx {
 
   async listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]> {
     const rows = beforeSeq === null
-      ? await this.rows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES : LIST_MESSAGES_NOT_RECALLED, [sdkappid, officialAccountId, limit])
-      : await this.rows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES_BEFORE : LIST_MESSAGES_BEFORE_NOT_RECALLED, [sdkappid, officialAccountId, beforeSeq, limit]);
+      ? await this.jsonRows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES : LIST_MESSAGES_NOT_RECALLED, [sdkappid, officialAccountId, limit])
+      : await this.jsonRows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES_BEFORE : LIST_MESSAGES_BEFORE_NOT_RECALLED, [sdkappid, officialAccountId, beforeSeq, limit]);
     return rows.map(toMessage);
   }
 
