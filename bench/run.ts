@@ -70,7 +70,7 @@ type ServerName = 'bare' | StoreKind;
 const SERVERS = flags.servers.split(',').map((s) => s.trim()).filter(Boolean) as ServerName[];
 for (const s of SERVERS) if (!['bare', 'sqlite', 'postgres'].includes(s)) throw new Error(`--servers: unknown server "${s}"`);
 
-const HERALD_CLI = join(ROOT, 'dist', 'cli.js');
+const HERALD_CLI = join(ROOT, 'dist', 'herald.mjs');
 const BARE_SERVER = join(ROOT, 'bench', 'bare-server.mjs');
 const LOG_DIR = join(DATA_ROOT, 'logs');
 const PG_URL = postgresUrl();
@@ -239,7 +239,7 @@ function heraldEnv(kind: StoreKind, port: number): NodeJS.ProcessEnv {
     HERALD_SDKAPPID: String(SDKAPPID),
     HERALD_SECRET_KEY: SECRET_KEY,
     HERALD_ADMIN: ADMIN,
-    HERALD_LOG_LEVEL: 'warn',
+    HERALD_LOG_LEVEL: process.env.BENCH_HERALD_LOG_LEVEL ?? 'warn',
     HERALD_RATE_LIMIT: '0',
     HERALD_SEND_PER_SECOND: '0',
     HERALD_SEND_PER_HOUR: '0',

@@ -19,7 +19,7 @@ import { Api } from 'tls-sig-api-v2';
 const SDKAPPID = 1400000000;
 const KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
 const ADMIN = 'administrator';
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/herald.mjs', import.meta.url));
 const WINDOW_SECONDS = 5;
 
 function flag(name: string, fallback: number): number {

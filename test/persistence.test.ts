@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +31,12 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const children = new Set<ChildProcess>();
 
-function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** What `npm start` and the `herald` bin run: the one-file build of src/cli.ts (scripts/bundle.mjs). */
+const BUNDLE = join(ROOT, 'dist', 'herald.mjs');
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv, entry: 'source' | 'bundle' = 'source'): ChildProcess {
+  const nodeArgs = entry === 'source' ? ['--import', 'tsx', CLI, ...args] : [BUNDLE, ...args];
+  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -105,8 +109,8 @@ class Served {
   }
 }
 
-function serve(env: NodeJS.ProcessEnv): Served {
-  return new Served(spawnCli(['serve'], env));
+function serve(env: NodeJS.ProcessEnv, entry: 'source' | 'bundle' = 'source'): Served {
+  return new Served(spawnCli(['serve'], env, entry));
 }
 
 interface Banner {
@@ -248,6 +252,25 @@ for (const store of stores()) {
   if (store !== 'sqlite') continue;
 
   describe(`herald serve (child process) [${store}]`, () => {
+    it('the bundle npm start runs (dist/herald.mjs, built by npm ci / npm run build) serves the banner\'s curl line', { timeout: 600_000 }, async () => {
+      assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run npm run build`);
+      const dataDir = tempDir();
+      try {
+        const served = serve(cliEnv({ HERALD_DATA: dataDir, HERALD_PORT: '0' }), 'bundle');
+        const banner = await readBanner(served, true);
+        const created = await post(banner.curlUrl!, banner.curlBody!);
+        assertOk(created);
+        const info = await post(retarget(banner.curlUrl!, 'official_account_open_http_svc', 'get_official_account_info'), JSON.stringify({
+          OfficialAccountIdList: [{ Official_Account: created.OfficialAccountUserID }],
+        }));
+        assertOk(info);
+        assert.equal((info.OfficialAccountInfoList as Item[])[0]?.Name, 'My first account');
+        assert.deepEqual(await served.stop(), { code: 0, signal: null }, `stderr: ${served.stderr}`);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
     it('without HERALD_SDKAPPID: prints a working banner, exits 0 on SIGTERM, and keeps the app across restarts', { timeout: 600_000 }, async () => {
       const dataDir = tempDir();
       const env = cliEnv({ HERALD_DATA: dataDir, HERALD_PORT: '0' });
