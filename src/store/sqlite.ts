@@ -59,9 +59,10 @@ function withStatementCache(sqlite: Database.Database, max = 500): SqliteDatabas
 /**
  * Callers take turns on the one connection in arrival order. Kysely's own SqliteDriver guards it
  * with a lock that wakes every waiter on release and lets whichever runs first (or a newcomer)
- * take it: under 50 concurrent writers some waited seconds while others went round and round
- * (p99 2.9 s against a p50 of 0.13 s for add_subscriber, BENCHMARKS.md). Here a FIFO queue hands
- * the connection to the longest waiter, so Kysely's inner lock is never contended.
+ * take it, so under many concurrent writers one caller could be passed over again and again.
+ * Here a FIFO queue hands the connection to the longest waiter, so Kysely's inner lock is never
+ * contended. (It did not change the add_subscriber latency tail in BENCHMARKS.md, which arises
+ * outside the request handler; it removes a way to starve that the code made possible.)
  */
 class FairSqliteDriver extends SqliteDriver {
   private readonly waiting: (() => void)[] = [];
