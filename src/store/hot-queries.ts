@@ -15,6 +15,9 @@ const MESSAGE_COLUMNS = [
   'options', 'online_only', 'content_hash', 'recalled', 'recall_reason', 'recall_time', 'state',
 ] as const;
 const SUBSCRIBER_PAGE_COLUMNS = ['user_id', 'sub_seq', 'subscribe_time', 'custom_string', 'msg_flag', 'last_send_msg_time'] as const;
+const SUBSCRIPTION_COLUMNS = ['sdkappid', 'oa_id', ...SUBSCRIBER_PAGE_COLUMNS] as const;
+// Columns are always named, never `*`: PostgreSQL keeps these statements prepared per connection
+// (statements.ts), and a prepared `select *` fails once a newer node's migration adds a column.
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
 
 const ACCOUNT_COLUMNS = 'insert into accounts (sdkappid, user_id, nick, face_url, created_at) values (?, ?, ?, ?, ?) on conflict (sdkappid, user_id)';
@@ -44,7 +47,7 @@ export const INSERT_OFFICIAL_ACCOUNT = new Statement(
 );
 export const GET_OFFICIAL_ACCOUNTS = new ListStatement((list) =>
   jsonRows(OFFICIAL_ACCOUNT_COLUMNS, `select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id in (${list})`));
-export const LOCK_OFFICIAL_ACCOUNT = new Statement('select * from official_accounts where sdkappid = ? and id = ?');
+export const LOCK_OFFICIAL_ACCOUNT = new Statement(`select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id = ?`);
 export const LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE = new Statement(`${LOCK_OFFICIAL_ACCOUNT.text} for update`);
 export const ADJUST_SUBSCRIBER_NUM = new Statement('update official_accounts set subscriber_num = subscriber_num + ? where sdkappid = ? and id = ?');
 /** One UPDATE reserves a block of sub_seq values and keeps SubscriberNum exact; answers the block's end. */
@@ -64,7 +67,7 @@ export const INSERT_SUBSCRIPTIONS = new ListStatement(
   (rows) => `insert into subscriptions (sdkappid, oa_id, user_id, sub_seq, subscribe_time) values ${rows}`,
   '(?, ?, ?, ?, ?)',
 );
-export const GET_SUBSCRIPTION = new Statement('select * from subscriptions where sdkappid = ? and oa_id = ? and user_id = ?');
+export const GET_SUBSCRIPTION = new Statement(`select ${quoted(SUBSCRIPTION_COLUMNS)} from subscriptions where sdkappid = ? and oa_id = ? and user_id = ?`);
 /** Only the columns a page answers with: each value read costs, and a page reads 101 rows. */
 export const LIST_SUBSCRIBERS = jsonRows(
   SUBSCRIBER_PAGE_COLUMNS,
@@ -85,7 +88,7 @@ export const SETTLE_MESSAGE = new Statement(
  * SQLite onto the primary key (a scan of the whole history) instead of the (account, random) index.
  */
 export const FIND_DUPLICATE_MESSAGE = new Statement(
-  'select * from messages where sdkappid = ? and oa_id = ? and "random" = ? and content_hash = ? and "time" >= ? and state in (0, 1, 2) limit 1',
+  `select ${quoted(MESSAGE_COLUMNS)} from messages where sdkappid = ? and oa_id = ? and "random" = ? and content_hash = ? and "time" >= ? and state in (0, 1, 2) limit 1`,
 );
 const LIST = (before: boolean, withRecalled: boolean) => jsonRows(
   MESSAGE_COLUMNS,

@@ -4,8 +4,9 @@
  * nodes starting at once apply each migration once). Row locks (`FOR UPDATE`) serialise writers
  * of one official account across nodes; the outbox is claimed with `FOR UPDATE SKIP LOCKED`.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
+import { preparedName } from './statements.ts';
 import type { Database as Schema } from './schema.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrations.ts';
@@ -34,7 +35,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Kysel
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   try {
     await migrateToLatest(kysely as Kysely<unknown>, 'postgres');
   } catch (e) {
@@ -42,4 +43,25 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Kysel
     throw e;
   }
   return new KyselyStore('postgres', kysely);
+}
+
+/**
+ * Kysely sends every query as `client.query(text, values)`, which PostgreSQL parses and plans
+ * anew each time. For the texts of Herald's own statements (statements.ts) the query goes out
+ * named instead: node-postgres prepares it once per connection and afterwards only binds and
+ * executes it.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((text: unknown, values?: unknown[]) => {
+      const name = typeof text === 'string' ? preparedName(text) : undefined;
+      if (name === undefined) return (client.query as (...args: unknown[]) => unknown)(text, values);
+      return client.query({ name, text: text as string, values: values ?? [] });
+    }) as PostgresPoolClient['query'],
+    release: () => client.release(),
+  });
+  return {
+    connect: async () => wrap(await pool.connect()),
+    end: () => pool.end(),
+  };
 }

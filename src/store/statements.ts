@@ -14,6 +14,18 @@ import type { Database } from './schema.ts';
 export type SqlDialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
 
+/** PostgreSQL texts of Statements → the name they are prepared under on each connection. */
+const preparedNames = new Map<string, string>();
+
+/**
+ * The name PostgreSQL should keep `text` prepared under, if it is one of these statements
+ * (postgres.ts). Prepared once per connection, they skip parsing and planning on every later
+ * call; Kysely-built queries (admin, export, the dispatcher) are sent unnamed as before.
+ */
+export function preparedName(text: string): string | undefined {
+  return preparedNames.get(text);
+}
+
 export class Statement {
   private postgresText: string | undefined;
 
@@ -28,6 +40,7 @@ export class Statement {
     if (this.postgresText === undefined) {
       let n = 0;
       this.postgresText = this.postgres.replace(/\?/g, () => `$${++n}`);
+      if (!preparedNames.has(this.postgresText)) preparedNames.set(this.postgresText, `herald_${preparedNames.size + 1}`);
     }
     return this.postgresText;
   }
