@@ -133,6 +133,35 @@ for (const store of stores()) {
     });
     after(() => herald.close());
 
+    // get_official_account_info may be answered from memory (the SQLite store caches account
+    // rows); every kind of write must show in the very next read, and a failed write must not.
+    it('get_official_account_info shows every change at once, and nothing of a refused one', async () => {
+      const id = await createOA({ OfficialAccountUserID: '@TOA#_fresh_reads', MaxSubscriberNum: 3 });
+      const read = () => snapshot(id);
+      assert.equal((await read()).SubscriberNum, 0);
+      await add(id, ['u000', 'u001']);
+      assert.equal((await read()).SubscriberNum, 2);
+      assert.deepEqual(await add(id, ['u002', 'u003']), [1, 0], 'the cap leaves room for one');
+      assert.equal((await read()).SubscriberNum, 3);
+      assertOk(await official('delete_subscriber', { Official_Account: id, SubscriberToDel_Account: ['u000'] }));
+      assert.equal((await read()).SubscriberNum, 2);
+      assert.equal((await read()).LastMsgTime, 0);
+      assertOk(await send(id, 'fresh'));
+      assert.ok(((await read()).LastMsgTime as number) > 0, 'LastMsgTime moves with the send');
+      assertOk(await official('modify_official_account_base_info', { Official_Account: id, Name: 'renamed', MaxSubscriberNum: 10 }));
+      assert.deepEqual([(await read()).Name, (await read()).MaxSubscriberNum], ['renamed', 10]);
+      assertFail(await official('modify_official_account_base_info', { Official_Account: id, Name: 'x'.repeat(LIMITS.Name + 1) }), 6017);
+      assert.equal((await read()).Name, 'renamed', 'a refused change leaves the account as it was');
+      await accountDelete(['u001']);
+      assert.equal((await read()).SubscriberNum, 1, 'account_delete unsubscribes the user');
+      assertOk(await official('destroy_official_account', { Official_Account: id }));
+      const [gone] = await infoItems([id]);
+      assert.equal(gone?.ErrorCode, 130004, JSON.stringify(gone));
+      await createOA({ OfficialAccountUserID: '@TOA#_fresh_reads', Name: 'second life' });
+      const again = await read();
+      assert.deepEqual([again.Name, again.SubscriberNum, again.LastMsgTime], ['second life', 0, 0]);
+    });
+
     describe('destroy_official_account', () => {
       it('answers with the envelope only; get_official_account_info then gives that item 130004, others in the same call are fine', async () => {
         const doomed = await createOA();

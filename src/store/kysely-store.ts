@@ -11,6 +11,7 @@ import type {
 } from './records.ts';
 import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } from './store.ts';
 import { affectedRows, execute, parseJsonRows, type Db, type Statement } from './statements.ts';
+import { OfficialAccountCache } from './account-cache.ts';
 import {
   ADJUST_SUBSCRIBER_NUM, COUNT_OFFICIAL_ACCOUNTS, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE,
   FIND_DUPLICATE_MESSAGE, FREE_OFFICIAL_ACCOUNT_SLOT, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
@@ -119,6 +120,8 @@ function toApp(row: Selectable<AppsTable>): AppRecord {
 class KyselyTx implements StoreTx {
   /** Set when this transaction wrote to the outbox, so the dispatcher is woken after commit. */
   wroteOutbox = false;
+  /** Official-account rows this transaction changed (cache keys), dropped from the cache when it ends. */
+  readonly writtenAccounts = new Set<string>();
 
   constructor(
     protected readonly db: Db,
@@ -132,6 +135,11 @@ class KyselyTx implements StoreTx {
   /** Rows of a jsonRows statement. */
   protected async jsonRows<R>(statement: Statement, parameters: readonly unknown[]): Promise<R[]> {
     return parseJsonRows<R>(await execute<{ rows: unknown }>(this.db, this.dialect, statement, parameters));
+  }
+
+  /** Called after a statement changed an official account's row. */
+  protected accountWritten(sdkappid: number, id: string): void {
+    this.writtenAccounts.add(OfficialAccountCache.key(sdkappid, id));
   }
 
   protected run(statement: Statement, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
@@ -167,6 +175,7 @@ class KyselyTx implements StoreTx {
   /** SubscriberNum changed by `delta` in the statement that also touches the account row. */
   private async adjustSubscriberNum(sdkappid: number, officialAccountId: string, delta: number): Promise<void> {
     await this.run(ADJUST_SUBSCRIBER_NUM, [delta, sdkappid, officialAccountId]);
+    this.accountWritten(sdkappid, officialAccountId);
   }
 
   async takeOfficialAccountSlot(sdkappid: number, max: number): Promise<boolean> {
@@ -178,6 +187,7 @@ class KyselyTx implements StoreTx {
       sdkappid, account.id, account.owner, account.name, account.introduction, account.faceUrl,
       account.organization, account.customString, account.maxSubscriberNum, account.createTime,
     ]);
+    this.accountWritten(sdkappid, account.id);
     return affectedRows(result) === 1;
   }
 
@@ -204,6 +214,7 @@ class KyselyTx implements StoreTx {
     }
     if (Object.keys(set).length === 0) return;
     await this.db.updateTable('official_accounts').set(set).where('sdkappid', '=', sdkappid).where('id', '=', id).execute();
+    this.accountWritten(sdkappid, id);
   }
 
   async deleteOfficialAccount(sdkappid: number, id: string): Promise<boolean> {
@@ -211,6 +222,7 @@ class KyselyTx implements StoreTx {
     await this.db.deleteFrom('messages').where('sdkappid', '=', sdkappid).where('oa_id', '=', id).execute();
     const result = await this.db.deleteFrom('official_accounts').where('sdkappid', '=', sdkappid).where('id', '=', id).executeTakeFirst();
     const deleted = Number(result.numDeletedRows) === 1;
+    this.accountWritten(sdkappid, id);
     if (deleted) await this.run(FREE_OFFICIAL_ACCOUNT_SLOT, [sdkappid]);
     return deleted;
   }
@@ -227,6 +239,7 @@ class KyselyTx implements StoreTx {
     const n = userIds.length;
     // One UPDATE both reserves a block of sub_seq values and keeps SubscriberNum exact.
     const [reserved] = await this.rows<{ next_sub_seq: number | string }>(RESERVE_SUB_SEQS, [n, n, sdkappid, officialAccountId]);
+    this.accountWritten(sdkappid, officialAccountId);
     if (reserved === undefined) throw new Error(`official account ${officialAccountId} vanished inside its transaction`);
     const first = Number(reserved.next_sub_seq) - n + 1;
     const parameters: unknown[] = [];
@@ -325,6 +338,7 @@ class KyselyTx implements StoreTx {
   async takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number> {
     const statement = this.dialect === 'postgres' ? TAKE_MESSAGE_SEQ_PG : TAKE_MESSAGE_SEQ_SQLITE;
     const [row] = await this.rows<{ next_seq: number | string }>(statement, [time, sdkappid, officialAccountId]);
+    this.accountWritten(sdkappid, officialAccountId);
     if (row === undefined) throw new Error(`official account ${officialAccountId} vanished inside its transaction`);
     return Number(row.next_seq);
   }
@@ -361,6 +375,7 @@ class KyselyTx implements StoreTx {
   async touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void> {
     const statement = this.dialect === 'postgres' ? TOUCH_LAST_MSG_TIME_PG : TOUCH_LAST_MSG_TIME_SQLITE;
     await this.run(statement, [time, sdkappid, officialAccountId]);
+    this.accountWritten(sdkappid, officialAccountId);
   }
 
   async findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, contentHash: string, since: number): Promise<MessageRecord | undefined> {
@@ -415,12 +430,42 @@ function isRetryable(e: unknown): boolean {
 }
 
 export class KyselyStore extends KyselyTx implements Store {
+  /** SQLite only: this process is the file's one writer (account-cache.ts). */
+  private readonly accountCache: OfficialAccountCache | null;
+
   constructor(
     readonly kind: Store['kind'],
     private readonly kysely: Kysely<Database>,
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     super(kysely, kind);
+    this.accountCache = kind === 'sqlite' ? new OfficialAccountCache() : null;
+  }
+
+  /** Outside a transaction, on its own: committed already, so the cache drops the row now. */
+  protected override accountWritten(sdkappid: number, id: string): void {
+    this.accountCache?.invalidate([OfficialAccountCache.key(sdkappid, id)]);
+  }
+
+  override async getOfficialAccounts(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>> {
+    const cache = this.accountCache;
+    if (cache === null) return super.getOfficialAccounts(sdkappid, ids);
+    const found = new Map<string, OfficialAccountRecord>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = cache.get(sdkappid, id);
+      if (hit !== undefined) found.set(id, hit);
+      else if (!found.has(id)) missing.push(id);
+    }
+    if (missing.length > 0) {
+      const mark = cache.mark();
+      const read = await super.getOfficialAccounts(sdkappid, missing);
+      for (const [id, record] of read) {
+        found.set(id, record);
+        cache.fill(sdkappid, record, mark);
+      }
+    }
+    return found;
   }
 
   private readonly outboxListeners: (() => void)[] = [];
@@ -429,7 +474,13 @@ export class KyselyStore extends KyselyTx implements Store {
     for (let attempt = 1; ; attempt++) {
       let tx: KyselyTx | undefined;
       try {
-        const result = await this.kysely.transaction().execute((trx) => fn((tx = new KyselyTx(trx, this.kind))));
+        let result: T;
+        try {
+          result = await this.kysely.transaction().execute((trx) => fn((tx = new KyselyTx(trx, this.kind))));
+        } finally {
+          // Committed or rolled back: either way the rows it touched are read afresh next time.
+          if (tx !== undefined && tx.writtenAccounts.size > 0) this.accountCache?.invalidate(tx.writtenAccounts);
+        }
         if (tx?.wroteOutbox) for (const listener of this.outboxListeners) listener();
         return result;
       } catch (e) {
@@ -584,6 +635,7 @@ export class KyselyStore extends KyselyTx implements Store {
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += chunk) await trx.insertInto(table).values(rows.slice(i, i + chunk) as Record<string, unknown>[]).execute();
     });
+    this.accountCache?.clear();
   }
 
   async countRows(table: TableName): Promise<number> {
@@ -595,6 +647,7 @@ export class KyselyStore extends KyselyTx implements Store {
   async deleteAllRows(table: TableName): Promise<void> {
     const db = this.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
     await db.deleteFrom(table).execute();
+    this.accountCache?.clear();
   }
 
   async finishImport(): Promise<void> {
