@@ -4,7 +4,7 @@
  * PostgreSQL alike, except where a _PG / _SQLITE pair says otherwise. Everything else the store
  * does (admin, export/import, the outbox dispatcher) is built with Kysely in kysely-store.ts.
  */
-import { jsonRows, ListStatement, Statement } from './statements.ts';
+import { JsonRowsStatement, ListStatement, Statement } from './statements.ts';
 
 const OFFICIAL_ACCOUNT_COLUMNS = [
   'sdkappid', 'id', 'owner', 'name', 'introduction', 'face_url', 'organization', 'custom_string',
@@ -30,10 +30,10 @@ export const UPSERT_ACCOUNT: readonly Statement[] = [
 ];
 
 const EXISTING = (list: string) => `select user_id from accounts where sdkappid = ? and user_id in (${list})`;
-export const EXISTING_ACCOUNTS = new ListStatement(EXISTING);
+export const EXISTING_ACCOUNTS = new ListStatement((list) => new Statement(EXISTING(list)));
 // Locks in a fixed order (PostgreSQL), so concurrent callers cannot deadlock on each other.
-export const EXISTING_ACCOUNTS_SHARE = new ListStatement((list) => `${EXISTING(list)} order by user_id for share`);
-export const EXISTING_ACCOUNTS_UPDATE = new ListStatement((list) => `${EXISTING(list)} order by user_id for update`);
+export const EXISTING_ACCOUNTS_SHARE = new ListStatement((list) => new Statement(`${EXISTING(list)} order by user_id for share`));
+export const EXISTING_ACCOUNTS_UPDATE = new ListStatement((list) => new Statement(`${EXISTING(list)} order by user_id for update`));
 
 export const TAKE_OFFICIAL_ACCOUNT_SLOT = new Statement(
   'update apps set official_account_count = official_account_count + 1 where sdkappid = ? and official_account_count < ?',
@@ -46,7 +46,7 @@ export const INSERT_OFFICIAL_ACCOUNT = new Statement(
   + 'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (sdkappid, id) do nothing',
 );
 export const GET_OFFICIAL_ACCOUNTS = new ListStatement((list) =>
-  jsonRows(OFFICIAL_ACCOUNT_COLUMNS, `select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id in (${list})`));
+  new JsonRowsStatement(OFFICIAL_ACCOUNT_COLUMNS, `select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id in (${list})`));
 export const LOCK_OFFICIAL_ACCOUNT = new Statement(`select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id = ?`);
 export const LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE = new Statement(`${LOCK_OFFICIAL_ACCOUNT.text} for update`);
 export const ADJUST_SUBSCRIBER_NUM = new Statement('update official_accounts set subscriber_num = subscriber_num + ? where sdkappid = ? and id = ?');
@@ -62,17 +62,17 @@ const TOUCH = (later: string) => `update official_accounts set last_msg_time = $
 export const TOUCH_LAST_MSG_TIME_SQLITE = new Statement(TOUCH('max'));
 export const TOUCH_LAST_MSG_TIME_PG = new Statement(TOUCH('greatest'));
 
-export const SUBSCRIBED_AMONG = new ListStatement((list) => `select user_id from subscriptions where sdkappid = ? and oa_id = ? and user_id in (${list})`);
+export const SUBSCRIBED_AMONG = new ListStatement((list) => new Statement(`select user_id from subscriptions where sdkappid = ? and oa_id = ? and user_id in (${list})`));
 export const INSERT_SUBSCRIPTIONS = new ListStatement(
-  (rows) => `insert into subscriptions (sdkappid, oa_id, user_id, sub_seq, subscribe_time) values ${rows}`,
+  (rows) => new Statement(`insert into subscriptions (sdkappid, oa_id, user_id, sub_seq, subscribe_time) values ${rows}`),
   '(?, ?, ?, ?, ?)',
 );
 export const GET_SUBSCRIPTION = new Statement(`select ${quoted(SUBSCRIPTION_COLUMNS)} from subscriptions where sdkappid = ? and oa_id = ? and user_id = ?`);
 /** Only the columns a page answers with: each value read costs, and a page reads 101 rows. */
-export const LIST_SUBSCRIBERS = jsonRows(
+export const LIST_SUBSCRIBERS = new JsonRowsStatement(
   SUBSCRIBER_PAGE_COLUMNS,
   `select ${quoted(SUBSCRIBER_PAGE_COLUMNS)} from subscriptions where sdkappid = ? and oa_id = ? and sub_seq > ? order by sub_seq limit ?`,
-  'sub_seq',
+  { column: 'sub_seq' },
 );
 
 export const INSERT_MESSAGE = new Statement(
@@ -90,11 +90,11 @@ export const SETTLE_MESSAGE = new Statement(
 export const FIND_DUPLICATE_MESSAGE = new Statement(
   `select ${quoted(MESSAGE_COLUMNS)} from messages where sdkappid = ? and oa_id = ? and "random" = ? and content_hash = ? and "time" >= ? and state in (0, 1, 2) limit 1`,
 );
-const LIST = (before: boolean, withRecalled: boolean) => jsonRows(
+const LIST = (before: boolean, withRecalled: boolean) => new JsonRowsStatement(
   MESSAGE_COLUMNS,
   `select ${quoted(MESSAGE_COLUMNS)} from messages where sdkappid = ? and oa_id = ? and online_only = 0 and state = 0`
   + `${before ? ' and seq < ?' : ''}${withRecalled ? '' : ' and recalled = 0'} order by seq desc limit ?`,
-  'seq desc',
+  { column: 'seq', descending: true },
 );
 export const LIST_MESSAGES = LIST(false, true);
 export const LIST_MESSAGES_NOT_RECALLED = LIST(false, false);

@@ -10,7 +10,7 @@ import type {
   OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriberEntry, SubscriptionRecord,
 } from './records.ts';
 import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } from './store.ts';
-import { affectedRows, execute, parseJsonRows, type Db, type Statement } from './statements.ts';
+import { affectedRows, execute, type Db, type JsonRowsStatement, type Statement } from './statements.ts';
 import { OfficialAccountCache } from './account-cache.ts';
 import {
   ADJUST_SUBSCRIBER_NUM, COUNT_OFFICIAL_ACCOUNTS, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE,
@@ -132,9 +132,9 @@ class KyselyTx implements StoreTx {
     return (await execute<R>(this.db, this.dialect, statement, parameters)).rows;
   }
 
-  /** Rows of a jsonRows statement. */
-  protected async jsonRows<R>(statement: Statement, parameters: readonly unknown[]): Promise<R[]> {
-    return parseJsonRows<R>(await execute<{ rows: unknown }>(this.db, this.dialect, statement, parameters));
+  /** Rows of a statement that reads them as one JSON value. */
+  protected async jsonRows<R>(statement: JsonRowsStatement, parameters: readonly unknown[]): Promise<R[]> {
+    return statement.decode<R>(await execute<{ rows: unknown }>(this.db, this.dialect, statement, parameters));
   }
 
   /** Called after a statement changed an official account's row. */

@@ -47,45 +47,65 @@ export class Statement {
 }
 
 /**
- * A select whose rows come back as one JSON text (SQLite) or json value (PostgreSQL): an array
- * of objects keyed by `columns`. better-sqlite3 turns each value it reads into a JavaScript value
- * at a cost of ~0.4 µs here, so a page of 101 subscribers took ~270 µs as row objects and ~110 µs
- * as one JSON text parsed by V8 (BENCHMARKS.md). `select` must name exactly `columns`.
+ * A select whose rows come back as one JSON text (SQLite) or json value (PostgreSQL): an array of
+ * arrays, one per row, values in `columns` order. better-sqlite3 turns each value it reads into a
+ * JavaScript value at a cost of ~0.4 µs here: a page of 101 subscribers took ~270 µs as row
+ * objects, ~210 µs as JSON objects and ~130 µs as JSON arrays parsed by V8 and keyed in a loop
+ * (BENCHMARKS.md). The aggregate does not promise an order, so rows are sorted here by `order`.
+ * `select` must name exactly `columns`, in that order.
  */
-export function jsonRows(columns: readonly string[], select: string, orderBy?: string): Statement {
-  const order = orderBy === undefined ? '' : ` order by ${orderBy}`;
-  const fields = columns.map((c) => `'${c}', "${c}"`).join(', ');
-  return new Statement(
-    `select json_group_array(json_object(${fields})${order}) as rows from (${select})`,
-    `select coalesce(json_agg(t${order}), '[]') as rows from (${select}) as t`,
-  );
-}
+export class JsonRowsStatement extends Statement {
+  constructor(
+    readonly columns: readonly string[],
+    select: string,
+    readonly order?: { column: string; descending?: boolean },
+  ) {
+    const values = columns.map((c) => `"${c}"`).join(', ');
+    super(
+      `select json_group_array(json_array(${values})) as rows from (${select})`,
+      `select coalesce(json_agg(json_build_array(${values})), '[]') as rows from (${select}) as t`,
+    );
+  }
 
-/** The rows of a jsonRows statement's result. */
-export function parseJsonRows<R>(result: QueryResult<{ rows: unknown }>): R[] {
-  const value = result.rows[0]?.rows;
-  if (value === undefined || value === null) return [];
-  return (typeof value === 'string' ? JSON.parse(value) : value) as R[];
+  /** The rows of this statement's result, as objects keyed by column name. */
+  decode<R>(result: QueryResult<{ rows: unknown }>): R[] {
+    const value = result.rows[0]?.rows;
+    if (value === undefined || value === null) return [];
+    const arrays = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[][];
+    const { columns } = this;
+    const rows = new Array<Record<string, unknown>>(arrays.length);
+    for (let r = 0; r < arrays.length; r++) {
+      const values = arrays[r] as unknown[];
+      const row: Record<string, unknown> = {};
+      for (let c = 0; c < columns.length; c++) row[columns[c] as string] = values[c];
+      rows[r] = row;
+    }
+    if (this.order !== undefined) {
+      const { column, descending } = this.order;
+      const sign = descending ? -1 : 1;
+      rows.sort((a, b) => sign * ((a[column] as number) - (b[column] as number)));
+    }
+    return rows as R[];
+  }
 }
 
 /**
  * A statement with a list of `?` whose length varies per call (`IN (…)`, multi-row VALUES).
  * The text for each length is built once; lengths are bounded by the callers' batch limits.
  */
-export class ListStatement {
-  private readonly byLength = new Map<number, Statement>();
+export class ListStatement<S extends Statement = Statement> {
+  private readonly byLength = new Map<number, S>();
 
-  /** `build` receives the list placeholder text for `n` items (one `item` per entry, comma separated). */
+  /** `build` makes the statement for `list`, the placeholder text of `n` items (`item` each, comma separated). */
   constructor(
-    private readonly build: (list: string) => string | Statement,
+    private readonly build: (list: string) => S,
     private readonly item = '?',
   ) {}
 
-  of(n: number): Statement {
+  of(n: number): S {
     let statement = this.byLength.get(n);
     if (statement === undefined) {
-      const built = this.build(Array.from({ length: n }, () => this.item).join(', '));
-      statement = typeof built === 'string' ? new Statement(built) : built;
+      statement = this.build(Array.from({ length: n }, () => this.item).join(', '));
       if (this.byLength.size < 1000) this.byLength.set(n, statement);
     }
     return statement;
