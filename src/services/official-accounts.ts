@@ -6,7 +6,7 @@ import { ApiError } from '../errors.ts';
 import type { OfficialAccountRecord } from '../store/records.ts';
 import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
-import { askBefore, emitAfter } from './events.ts';
+import { askBefore, emitAfter, isOn } from './events.ts';
 import { utf8Bytes } from './rules.ts';
 
 export const OFFICIAL_ID_PREFIX = '@TOA#_';
@@ -82,11 +82,14 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
   }
   const sdkappid = ctx.app.sdkappid;
   const ownerMissing = () => new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
-  // Checked before the webhook too, so the app backend is not asked about a doomed request.
-  if (!(await ctx.store.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) throw ownerMissing();
   const idTaken = () => new ApiError(130008, `OfficialAccountUserID "${customId}" is already in use`);
-  if (customId !== undefined && (await ctx.store.getOfficialAccounts(sdkappid, [customId])).has(customId)) throw idTaken();
-  await askBefore(ctx, CALLBACKS.beforeCreate, { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name }, 20006);
+  if (isOn(ctx, CALLBACKS.beforeCreate)) {
+    // Checked before the webhook too, so the app backend is not asked about a doomed request.
+    // Without the webhook the transaction's own checks, in the same order, answer alone.
+    if (!(await ctx.store.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) throw ownerMissing();
+    if (customId !== undefined && (await ctx.store.getOfficialAccounts(sdkappid, [customId])).has(customId)) throw idTaken();
+    await askBefore(ctx, CALLBACKS.beforeCreate, { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name }, 20006);
+  }
 
   const created = await ctx.store.transaction(async (tx) => {
     if (!(await tx.existingAccounts(sdkappid, [input.Owner_Account], 'share')).has(input.Owner_Account)) throw ownerMissing();
