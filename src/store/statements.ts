@@ -28,6 +28,8 @@ export function preparedName(text: string): string | undefined {
 
 export class Statement {
   private postgresText: string | undefined;
+  /** Whether PostgreSQL keeps this text prepared (see ListStatement for when not). */
+  private prepared = true;
 
   /** `postgres`: a different text for PostgreSQL (still with `?` placeholders), when the two differ. */
   constructor(
@@ -40,9 +42,15 @@ export class Statement {
     if (this.postgresText === undefined) {
       let n = 0;
       this.postgresText = this.postgres.replace(/\?/g, () => `$${++n}`);
-      if (!preparedNames.has(this.postgresText)) preparedNames.set(this.postgresText, `herald_${preparedNames.size + 1}`);
+      if (this.prepared && !preparedNames.has(this.postgresText)) preparedNames.set(this.postgresText, `herald_${preparedNames.size + 1}`);
     }
     return this.postgresText;
+  }
+
+  /** Sent unnamed on PostgreSQL: parsed and planned each time, nothing kept per connection. */
+  unprepared(): this {
+    this.prepared = false;
+    return this;
   }
 }
 
@@ -93,6 +101,8 @@ export class JsonRowsStatement extends Statement {
  * A statement with a list of `?` whose length varies per call (`IN (…)`, multi-row VALUES).
  * The text for each length is built once; lengths are bounded by the callers' batch limits.
  */
+const MAX_PREPARED_LIST = 10;
+
 export class ListStatement<S extends Statement = Statement> {
   private readonly byLength = new Map<number, S>();
 
@@ -106,6 +116,9 @@ export class ListStatement<S extends Statement = Statement> {
     let statement = this.byLength.get(n);
     if (statement === undefined) {
       statement = this.build(Array.from({ length: n }, () => this.item).join(', '));
+      // Every length is its own text: keep only the short, common ones prepared on PostgreSQL,
+      // so a connection holds a few dozen of them rather than one per batch size up to 100.
+      if (n > MAX_PREPARED_LIST) statement.unprepared();
       if (this.byLength.size < 1000) this.byLength.set(n, statement);
     }
     return statement;
