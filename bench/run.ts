@@ -848,22 +848,17 @@ async function main(): Promise<void> {
   }
 
   const info = machine();
-  const sqliteVersion = stores.includes('sqlite') ? await (async () => {
-    const db = await openRawDb('sqlite', SQLITE_DIR);
+  const serverVersion = async (kind: StoreKind, location: string, query: string): Promise<string | null> => {
+    if (!stores.includes(kind)) return null;
+    const db = await openRawDb(kind, location);
     try {
-      return String((await db.all<{ v: string }>('select sqlite_version() as v'))[0]?.v);
+      return String((await db.all<{ v: string }>(query))[0]?.v);
     } finally {
       await db.close();
     }
-  })() : null;
-  const postgresVersion = stores.includes('postgres') ? await (async () => {
-    const db = await openRawDb('postgres', PG_URL);
-    try {
-      return String((await db.all<{ v: string }>("select current_setting('server_version') as v"))[0]?.v);
-    } finally {
-      await db.close();
-    }
-  })() : null;
+  };
+  const sqliteVersion = await serverVersion('sqlite', SQLITE_DIR, 'select sqlite_version() as v');
+  const postgresVersion = await serverVersion('postgres', PG_URL, "select current_setting('server_version') as v");
 
   const t = table(results);
   const checks = targets(results);

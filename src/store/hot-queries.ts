@@ -1,7 +1,8 @@
 /**
  * The SQL text of the statements on the per-call paths (reads of every command, the writes of
  * create, subscribe, send and import), kept in one place. Each is valid in SQLite and
- * PostgreSQL alike, except where a _PG / _SQLITE pair says otherwise. Everything else the store
+ * PostgreSQL alike, except where a statement carries a second text for PostgreSQL (row locks,
+ * `greatest` for SQLite's two-argument `max`). Everything else the store
  * does (admin, export/import, the outbox dispatcher) is built with Kysely in kysely-store.ts.
  */
 import { JsonRowsStatement, ListStatement, Statement } from './statements.ts';
@@ -31,24 +32,24 @@ export const UPSERT_ACCOUNT: readonly Statement[] = [
 
 const EXISTING = (list: string) => `select user_id from accounts where sdkappid = ? and user_id in (${list})`;
 export const EXISTING_ACCOUNTS = new ListStatement((list) => new Statement(EXISTING(list)));
-// Locks in a fixed order (PostgreSQL), so concurrent callers cannot deadlock on each other.
-export const EXISTING_ACCOUNTS_SHARE = new ListStatement((list) => new Statement(`${EXISTING(list)} order by user_id for share`));
-export const EXISTING_ACCOUNTS_UPDATE = new ListStatement((list) => new Statement(`${EXISTING(list)} order by user_id for update`));
+// Row locks exist on PostgreSQL only (a SQLite writer has the whole database), taken in a fixed
+// order so concurrent callers cannot deadlock on each other.
+export const EXISTING_ACCOUNTS_SHARE = new ListStatement((list) => new Statement(EXISTING(list), `${EXISTING(list)} order by user_id for share`));
+export const EXISTING_ACCOUNTS_UPDATE = new ListStatement((list) => new Statement(EXISTING(list), `${EXISTING(list)} order by user_id for update`));
 
 export const TAKE_OFFICIAL_ACCOUNT_SLOT = new Statement(
   'update apps set official_account_count = official_account_count + 1 where sdkappid = ? and official_account_count < ?',
 );
 export const FREE_OFFICIAL_ACCOUNT_SLOT = new Statement('update apps set official_account_count = official_account_count - 1 where sdkappid = ?');
 
-export const COUNT_OFFICIAL_ACCOUNTS = new Statement('select count(*) as n from official_accounts where sdkappid = ?');
 export const INSERT_OFFICIAL_ACCOUNT = new Statement(
   'insert into official_accounts (sdkappid, id, owner, name, introduction, face_url, organization, custom_string, max_subscriber_num, create_time) '
   + 'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (sdkappid, id) do nothing',
 );
 export const GET_OFFICIAL_ACCOUNTS = new ListStatement((list) =>
   new JsonRowsStatement(OFFICIAL_ACCOUNT_COLUMNS, `select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id in (${list})`));
-export const LOCK_OFFICIAL_ACCOUNT = new Statement(`select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id = ?`);
-export const LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE = new Statement(`${LOCK_OFFICIAL_ACCOUNT.text} for update`);
+const GET_OFFICIAL_ACCOUNT = `select ${quoted(OFFICIAL_ACCOUNT_COLUMNS)} from official_accounts where sdkappid = ? and id = ?`;
+export const LOCK_OFFICIAL_ACCOUNT = new Statement(GET_OFFICIAL_ACCOUNT, `${GET_OFFICIAL_ACCOUNT} for update`);
 export const ADJUST_SUBSCRIBER_NUM = new Statement('update official_accounts set subscriber_num = subscriber_num + ? where sdkappid = ? and id = ?');
 /** One UPDATE reserves a block of sub_seq values and keeps SubscriberNum exact; answers the block's end. */
 export const RESERVE_SUB_SEQS = new Statement(
@@ -56,11 +57,9 @@ export const RESERVE_SUB_SEQS = new Statement(
 );
 // LastMsgTime moves forward only, even if two nodes' clocks disagree.
 const TAKE_SEQ = (later: string) => `update official_accounts set next_seq = next_seq + 1, last_msg_time = ${later}(last_msg_time, ?) where sdkappid = ? and id = ? returning next_seq`;
-export const TAKE_MESSAGE_SEQ_SQLITE = new Statement(TAKE_SEQ('max'));
-export const TAKE_MESSAGE_SEQ_PG = new Statement(TAKE_SEQ('greatest'));
+export const TAKE_MESSAGE_SEQ = new Statement(TAKE_SEQ('max'), TAKE_SEQ('greatest'));
 const TOUCH = (later: string) => `update official_accounts set last_msg_time = ${later}(last_msg_time, ?) where sdkappid = ? and id = ?`;
-export const TOUCH_LAST_MSG_TIME_SQLITE = new Statement(TOUCH('max'));
-export const TOUCH_LAST_MSG_TIME_PG = new Statement(TOUCH('greatest'));
+export const TOUCH_LAST_MSG_TIME = new Statement(TOUCH('max'), TOUCH('greatest'));
 
 export const SUBSCRIBED_AMONG = new ListStatement((list) => new Statement(`select user_id from subscriptions where sdkappid = ? and oa_id = ? and user_id in (${list})`));
 export const INSERT_SUBSCRIPTIONS = new ListStatement(

@@ -13,11 +13,11 @@ import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } fr
 import { affectedRows, execute, type Db, type JsonRowsStatement, type Statement } from './statements.ts';
 import { OfficialAccountCache } from './account-cache.ts';
 import {
-  ADJUST_SUBSCRIBER_NUM, COUNT_OFFICIAL_ACCOUNTS, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE,
-  FIND_DUPLICATE_MESSAGE, FREE_OFFICIAL_ACCOUNT_SLOT, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
+  ADJUST_SUBSCRIBER_NUM, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE, FIND_DUPLICATE_MESSAGE,
+  FREE_OFFICIAL_ACCOUNT_SLOT, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
   LIST_MESSAGES, LIST_MESSAGES_BEFORE, LIST_MESSAGES_BEFORE_NOT_RECALLED, LIST_MESSAGES_NOT_RECALLED, LIST_SUBSCRIBERS,
-  LOCK_OFFICIAL_ACCOUNT, LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE, RESERVE_SUB_SEQS, SETTLE_MESSAGE, SUBSCRIBED_AMONG, TAKE_MESSAGE_SEQ_PG, TAKE_OFFICIAL_ACCOUNT_SLOT,
-  TAKE_MESSAGE_SEQ_SQLITE, TOUCH_LAST_MSG_TIME_PG, TOUCH_LAST_MSG_TIME_SQLITE, UPSERT_ACCOUNT,
+  LOCK_OFFICIAL_ACCOUNT, RESERVE_SUB_SEQS, SETTLE_MESSAGE, SUBSCRIBED_AMONG, TAKE_MESSAGE_SEQ, TAKE_OFFICIAL_ACCOUNT_SLOT,
+  TOUCH_LAST_MSG_TIME, UPSERT_ACCOUNT,
 } from './hot-queries.ts';
 
 function toOfficialAccount(row: Selectable<OfficialAccountsTable>): OfficialAccountRecord {
@@ -36,9 +36,8 @@ function toOfficialAccount(row: Selectable<OfficialAccountsTable>): OfficialAcco
   };
 }
 
-function toSubscription(row: Selectable<SubscriptionsTable>): SubscriptionRecord {
+function toSubscriberEntry(row: Omit<Selectable<SubscriptionsTable>, 'sdkappid' | 'oa_id'>): SubscriberEntry {
   return {
-    officialAccountId: row.oa_id,
     userId: row.user_id,
     subSeq: Number(row.sub_seq),
     subscribeTime: Number(row.subscribe_time),
@@ -46,6 +45,10 @@ function toSubscription(row: Selectable<SubscriptionsTable>): SubscriptionRecord
     msgFlag: row.msg_flag as MsgFlag,
     lastSendMsgTime: Number(row.last_send_msg_time),
   };
+}
+
+function toSubscription(row: Selectable<SubscriptionsTable>): SubscriptionRecord {
+  return { officialAccountId: row.oa_id, ...toSubscriberEntry(row) };
 }
 
 function toMessage(row: Selectable<MessagesTable>): MessageRecord {
@@ -157,7 +160,7 @@ class KyselyTx implements StoreTx {
   async existingAccounts(sdkappid: number, userIds: readonly string[], lock: RowLock = 'none'): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     const users = [...new Set(userIds)];
-    const family = this.dialect === 'postgres' && lock !== 'none' ? (lock === 'share' ? EXISTING_ACCOUNTS_SHARE : EXISTING_ACCOUNTS_UPDATE) : EXISTING_ACCOUNTS;
+    const family = lock === 'share' ? EXISTING_ACCOUNTS_SHARE : lock === 'update' ? EXISTING_ACCOUNTS_UPDATE : EXISTING_ACCOUNTS;
     const rows = await this.rows<{ user_id: string }>(family.of(users.length), [sdkappid, ...users]);
     return new Set(rows.map((r) => r.user_id));
   }
@@ -168,8 +171,12 @@ class KyselyTx implements StoreTx {
   }
 
   async countOfficialAccounts(sdkappid: number): Promise<number> {
-    const rows = await this.rows<{ n: number | string }>(COUNT_OFFICIAL_ACCOUNTS, [sdkappid]);
-    return Number(rows[0]?.n ?? 0);
+    const row = await this.db
+      .selectFrom('official_accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('sdkappid', '=', sdkappid)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /** SubscriberNum changed by `delta` in the statement that also touches the account row. */
@@ -187,7 +194,7 @@ class KyselyTx implements StoreTx {
       sdkappid, account.id, account.owner, account.name, account.introduction, account.faceUrl,
       account.organization, account.customString, account.maxSubscriberNum, account.createTime,
     ]);
-    this.accountWritten(sdkappid, account.id);
+    // No accountWritten: absent IDs are never cached, and an existing one makes this a no-op.
     return affectedRows(result) === 1;
   }
 
@@ -201,8 +208,7 @@ class KyselyTx implements StoreTx {
   }
 
   async lockOfficialAccount(sdkappid: number, id: string): Promise<OfficialAccountRecord | undefined> {
-    const statement = this.dialect === 'postgres' ? LOCK_OFFICIAL_ACCOUNT_FOR_UPDATE : LOCK_OFFICIAL_ACCOUNT;
-    const [row] = await this.rows<Selectable<OfficialAccountsTable>>(statement, [sdkappid, id]);
+    const [row] = await this.rows<Selectable<OfficialAccountsTable>>(LOCK_OFFICIAL_ACCOUNT, [sdkappid, id]);
     return row ? toOfficialAccount(row) : undefined;
   }
 
@@ -297,14 +303,7 @@ class KyselyTx implements StoreTx {
 
   async listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriberEntry[]> {
     const rows = await this.jsonRows<Omit<Selectable<SubscriptionsTable>, 'sdkappid' | 'oa_id'>>(LIST_SUBSCRIBERS, [sdkappid, officialAccountId, afterSeq, limit]);
-    return rows.map((row) => ({
-      userId: row.user_id,
-      subSeq: Number(row.sub_seq),
-      subscribeTime: Number(row.subscribe_time),
-      customString: row.custom_string,
-      msgFlag: row.msg_flag as MsgFlag,
-      lastSendMsgTime: Number(row.last_send_msg_time),
-    }));
+    return rows.map(toSubscriberEntry);
   }
 
   async countUserSubscriptions(sdkappid: number, userId: string): Promise<number> {
@@ -336,8 +335,7 @@ class KyselyTx implements StoreTx {
   }
 
   async takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number> {
-    const statement = this.dialect === 'postgres' ? TAKE_MESSAGE_SEQ_PG : TAKE_MESSAGE_SEQ_SQLITE;
-    const [row] = await this.rows<{ next_seq: number | string }>(statement, [time, sdkappid, officialAccountId]);
+    const [row] = await this.rows<{ next_seq: number | string }>(TAKE_MESSAGE_SEQ, [time, sdkappid, officialAccountId]);
     this.accountWritten(sdkappid, officialAccountId);
     if (row === undefined) throw new Error(`official account ${officialAccountId} vanished inside its transaction`);
     return Number(row.next_seq);
@@ -373,8 +371,7 @@ class KyselyTx implements StoreTx {
   }
 
   async touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void> {
-    const statement = this.dialect === 'postgres' ? TOUCH_LAST_MSG_TIME_PG : TOUCH_LAST_MSG_TIME_SQLITE;
-    await this.run(statement, [time, sdkappid, officialAccountId]);
+    await this.run(TOUCH_LAST_MSG_TIME, [time, sdkappid, officialAccountId]);
     this.accountWritten(sdkappid, officialAccountId);
   }
 
