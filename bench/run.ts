@@ -13,6 +13,8 @@
  * Env:   BENCH_SKIP_GENERATE=1 reuses a data set generated before (reset to its generated state
  *        and verified; regenerated if it does not match). BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA.
  *        BENCH_HERALD_NODE_ARGS: extra node flags for the Herald children (e.g. --cpu-prof).
+ *        BENCH_HERALD_LOG_LEVEL: the Herald children's log level (warn; info writes the access log with
+ *        each call's handler time to .bench-data/logs/).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
