@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +132,17 @@ function curlArguments(line: string): string[] {
   return out.split('\0').slice(0, -1);
 }
 
+/**
+ * How far the WAL has been checkpointed, from the wal-index header in herald.sqlite-shm
+ * (sqlite.org/walformat.html): mxFrame, the frames in the WAL, at byte 16 of the header, and
+ * nBackfill, the frames already copied into the database, at byte 96 (after the header's two
+ * 48-byte copies). Read without a connection, so the test itself checkpoints nothing.
+ */
+function walProgress(dataDir: string): { frames: number; copied: number } {
+  const shm = readFileSync(join(dataDir, 'herald.sqlite-shm'));
+  return { frames: shm.readUInt32LE(16), copied: shm.readUInt32LE(96) };
+}
+
 /** Reads the banner once its last line is out. */
 async function readBanner(served: Served, withSecrets: boolean): Promise<Banner> {
   await served.waitFor(withSecrets ? /^\s+curl .*\n/m : /herald usersig <identifier>.*\n/);
@@ -250,6 +261,38 @@ for (const store of stores()) {
   // The CLI children below always run on a SQLite data directory (HERALD_DATA / --data), so
   // they belong to the SQLite pass only; the in-process restart test above covers each store.
   if (store !== 'sqlite') continue;
+
+  describe('SQLite WAL checkpoints [sqlite]', () => {
+    it('a worker thread copies committed writes back into the database file, and close removes the WAL', async () => {
+      const dataDir = tempDir();
+      let herald: TestHerald | undefined;
+      try {
+        herald = await startTestHerald({ dataDir });
+        await importAccounts(herald.admin, ['wal_owner', 'wal_a', 'wal_b']);
+        const created = await herald.admin.official('create_official_account', { Owner_Account: 'wal_owner', Name: 'wal' });
+        assertOk(created);
+        assertOk(await herald.admin.official('add_subscriber', {
+          Official_Account: created.OfficialAccountUserID,
+          SubscriberList: [{ Subscriber_Account: 'wal_a' }, { Subscriber_Account: 'wal_b' }],
+        }));
+        // The serving connection checkpoints by itself only past 4,000 WAL pages; these few
+        // writes are copied back only if the worker runs.
+        let wal = walProgress(dataDir);
+        for (let waited = 0; wal.copied < wal.frames && waited < 10_000; waited += 50) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          wal = walProgress(dataDir);
+        }
+        assert.ok(wal.frames > 0, `the writes went to the WAL: ${JSON.stringify(wal)}`);
+        assert.equal(wal.copied, wal.frames, 'every WAL frame was copied into the database file');
+        await herald.close();
+        herald = undefined;
+        assert.equal(existsSync(join(dataDir, 'herald.sqlite-wal')), false, 'the serving connection closed last and removed the WAL');
+      } finally {
+        await herald?.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
 
   describe(`herald serve (child process) [${store}]`, () => {
     it('the bundle npm start runs (dist/herald.mjs, built by npm ci / npm run build) serves the banner\'s curl line', { timeout: 600_000 }, async () => {

@@ -1,8 +1,9 @@
 /**
  * The embedded store: better-sqlite3 in WAL mode. WAL with synchronous=NORMAL survives a
  * crash or SIGKILL of Herald without losing an acknowledged write (a power loss may drop the
- * last few transactions; docs/reliability.md). One connection: SQLite serialises writers anyway
- * and Kysely's driver queues transactions on it.
+ * last few transactions; docs/reliability.md). One connection serves: SQLite serialises writers
+ * anyway and Kysely's driver queues transactions on it. A second one, on a worker thread, only
+ * checkpoints the WAL (sqlite-checkpointer.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import {
 import type { Database as Schema } from './schema.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrations.ts';
+import { BackgroundCheckpointer } from './sqlite-checkpointer.ts';
 
 export const SQLITE_FILE = 'herald.sqlite';
 
@@ -30,8 +32,14 @@ export async function openSqliteStore(dataDir: string | null): Promise<KyselySto
   sqlite.pragma('foreign_keys = ON');
   // Another process (the CLI) may hold the write lock for a moment; wait instead of failing.
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Schema>({ dialect: fairSqliteDialect(withStatementCache(sqlite)) });
-  await migrateToLatest(kysely as Kysely<unknown>, 'sqlite');
+  const checkpointer = dataDir === null ? null : BackgroundCheckpointer.start(file, sqlite);
+  const kysely = new Kysely<Schema>({ dialect: fairSqliteDialect(withStatementCache(sqlite), checkpointer) });
+  try {
+    await migrateToLatest(kysely as Kysely<unknown>, 'sqlite');
+  } catch (error) {
+    await kysely.destroy();
+    throw error;
+  }
   return new KyselyStore('sqlite', kysely);
 }
 
@@ -68,6 +76,10 @@ class FairSqliteDriver extends SqliteDriver {
   private readonly waiting: (() => void)[] = [];
   private held = false;
 
+  constructor(database: SqliteDatabase, private readonly checkpointer: BackgroundCheckpointer | null) {
+    super({ database });
+  }
+
   override async acquireConnection(): Promise<DatabaseConnection> {
     if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.held = true;
@@ -81,12 +93,17 @@ class FairSqliteDriver extends SqliteDriver {
     if (next) next();
     else this.held = false;
   }
+
+  override async destroy(): Promise<void> {
+    await this.checkpointer?.stop();
+    await super.destroy();
+  }
 }
 
-function fairSqliteDialect(database: SqliteDatabase): Dialect {
+function fairSqliteDialect(database: SqliteDatabase, checkpointer: BackgroundCheckpointer | null): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new FairSqliteDriver({ database }),
+    createDriver: () => new FairSqliteDriver(database, checkpointer),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };
