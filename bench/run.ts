@@ -828,6 +828,9 @@ Run: \`npm run bench\` (about 8 minutes at the defaults, 1–2 of them generatin
 Diagnostics: \`BENCH_HERALD_NODE_ARGS="--cpu-prof --cpu-prof-dir=.bench-data/prof"\` then
 \`node bench/cpuprofile-summary.mjs <file>\`; \`BENCH_HERALD_NODE_ARGS="--import ./bench/event-loop-delay.mjs"\`
 (event-loop delay per second in .bench-data/logs/); \`node bench/pg-waits.mjs <pid>\` during a PostgreSQL run.
+\`--cpu-prof\` charges time spent in the kernel to the JavaScript frame that made the system call;
+for the split between kernel, SQLite and JavaScript use \`BENCH_HERALD_NODE_ARGS=--perf-basic-prof\`
+and \`perf record -g -p <pid>\` (Debian's \`linux-perf\`).
 `;
 
 // ---------------------------------------------------------------------------------------------
