@@ -822,9 +822,10 @@ Targets (issue 6): reads ≥ 0.6 × bare req/s; creates ≥ 0.3 ×; p99 ≤ 10 m
 send latency with 100,000 subscribers ≤ 1.2 × that with 10; deep page within ±20 % of the first
 page; RSS ≤ 200 MB with the 1M data set; start-up to ready < 1 s.
 
-Run: \`npm run bench\` (about 8 minutes at the defaults, 1–2 of them generating the data);
+Run: \`npm run bench\` (about 10 minutes at the defaults, 1–2 of them generating the data);
 \`BENCH_SKIP_GENERATE=1 npm run bench -- --duration 5\` reuses the data set;
-\`npm run bench -- --only info_1,send_10 --servers bare,sqlite\` for a subset.
+\`npm run bench -- --only info_1,send_10 --servers bare,sqlite\` for a subset;
+\`npm run bench:floors\` for what the read and subscribe work costs with no HTTP (bench/floors.ts).
 Diagnostics: \`BENCH_HERALD_NODE_ARGS="--cpu-prof --cpu-prof-dir=.bench-data/prof"\` then
 \`node bench/cpuprofile-summary.mjs <file>\`; \`BENCH_HERALD_NODE_ARGS="--import ./bench/event-loop-delay.mjs"\`
 (event-loop delay per second in .bench-data/logs/); \`node bench/pg-waits.mjs <pid>\` during a PostgreSQL run.
