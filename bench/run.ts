@@ -627,6 +627,16 @@ function machine() {
 }
 
 /**
+ * The median of ratios a target is judged on: the mean of the middle two for an even count, so it
+ * favours no side of the target (`median` above picks a real round, the lower middle one).
+ */
+function trueMedian(xs: number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2 : (sorted[Math.floor(mid)] as number);
+}
+
+/**
  * Median over rounds of f(round i of `a`, round i of `b`). Round i of two workloads (or of a
  * server and the bare one) was taken seconds apart, so pairing them cancels most of the host's
  * drift, which on a shared machine moves req/s by up to 2× between rounds; each side's own
@@ -636,11 +646,7 @@ function machine() {
 function pairedMedian(a: { rounds: Phase[]; measured: Phase }, b: { rounds: Phase[]; measured: Phase }, f: (x: Phase, y: Phase) => number): { median: number; each: number[] } {
   if (a.rounds.length !== b.rounds.length) return { median: f(a.measured, b.measured), each: [f(a.measured, b.measured)] };
   const each = a.rounds.map((x, i) => f(x, b.rounds[i] as Phase));
-  // The true median (mean of the middle two for an even count), favouring no side of a target.
-  const sorted = [...each].sort((x, y) => x - y);
-  const mid = sorted.length / 2;
-  const middle = Number.isInteger(mid) ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2 : (sorted[Math.floor(mid)] as number);
-  return { median: middle, each };
+  return { median: trueMedian(each), each };
 }
 
 /** b against a over alternating slices: req/s over all slices, and the median of per-pair p50 ratios. */
@@ -649,10 +655,7 @@ function alternationTotals(alt: Alternation): { aRps: number; bRps: number; rpsR
   const aRps = sum((x) => x.a.requests) / sum((x) => x.a.seconds);
   const bRps = sum((x) => x.b.requests) / sum((x) => x.b.seconds);
   const p50Each = alt.slices.map((x) => x.b.p50 / x.a.p50);
-  const sorted = [...p50Each].sort((x, y) => x - y);
-  const mid = sorted.length / 2;
-  const p50Ratio = Number.isInteger(mid) ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2 : (sorted[Math.floor(mid)] as number);
-  return { aRps, bRps, rpsRatio: bRps / aRps, p50Ratio, p50Each };
+  return { aRps, bRps, rpsRatio: bRps / aRps, p50Ratio: trueMedian(p50Each), p50Each };
 }
 
 function alternationErrors(alt: Alternation): number {
@@ -876,6 +879,14 @@ async function main(): Promise<void> {
     // server and for Herald are taken within seconds of each other (neighbours on a shared machine
     // come and go). Idle servers wait meanwhile; each keeps its own data and request numbering.
     const counters = running.map(() => new Map<string, Counter>());
+    // Request numbers of a workload on a server go on across rounds and slices, so write
+    // workloads never repeat a request.
+    const counterFor = (server: number, workload: string): Counter => {
+      const perServer = counters[server] as Map<string, Counter>;
+      const counter = perServer.get(workload) ?? { n: 0 };
+      perServer.set(workload, counter);
+      return counter;
+    };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const w of SELECTED) {
         say(`\n== ${w.name}${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}: ${w.note}`);
@@ -883,10 +894,7 @@ async function main(): Promise<void> {
           const result = results[i] as ServerResult;
           const herald = server.name !== 'bare';
           if (Number.isNaN(result.backgroundCores)) result.backgroundCores = await backgroundCores();
-          // Request numbers go on across rounds, so write workloads never repeat a request.
-          const perServer = counters[i] as Map<string, Counter>;
-          const counter = perServer.get(w.name) ?? { n: 0 };
-          perServer.set(w.name, counter);
+          const counter = counterFor(i, w.name);
           const warmup = WARMUP > 0 ? await drive(server, w, WARMUP, counter, herald) : null;
           const measured = await drive(server, w, DURATION, counter, herald);
           const entry = result.workloads[w.name] ?? { warmup, measured, rounds: [] };
@@ -911,17 +919,11 @@ async function main(): Promise<void> {
       say(`\n== ${a} / ${b}: ${SLICE_PAIRS} pairs of ${SLICE_SECONDS} s slices, alternating`);
       for (const [i, server] of running.entries()) {
         if (server.name === 'bare') continue;
-        const perServer = counters[i] as Map<string, Counter>;
-        const counterOf = (name: string) => {
-          const counter = perServer.get(name) ?? { n: 0 };
-          perServer.set(name, counter);
-          return counter;
-        };
         const slices: Alternation['slices'] = [];
         for (let k = 0; k < SLICE_PAIRS; k++) {
           const order = k % 2 === 0 ? [wa, wb] : [wb, wa];
           const got: Record<string, Phase> = {};
-          for (const w of order) got[w.name] = await drive(server, w, SLICE_SECONDS, counterOf(w.name), true);
+          for (const w of order) got[w.name] = await drive(server, w, SLICE_SECONDS, counterFor(i, w.name), true);
           slices.push({ a: got[a] as Phase, b: got[b] as Phase });
         }
         const alternation: Alternation = { a, b, slices };
