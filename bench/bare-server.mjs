@@ -8,7 +8,9 @@ const ENVELOPE = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}';
 const server = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 server.removeAllContentTypeParsers();
 server.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-server.post('/v4/:service/:command', async (_request, reply) => reply.code(200).type('application/json; charset=utf-8').send(ENVELOPE));
+server.post('/v4/:service/:command', async (_request, reply) =>
+  reply.code(200).type('application/json; charset=utf-8').send(ENVELOPE),
+);
 server.get('/readyz', async () => ({ status: 'ready' }));
 
 const port = Number(process.env.BENCH_PORT ?? 0);

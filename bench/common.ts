@@ -97,14 +97,29 @@ export function textBody(text: string): unknown[] {
 export function resetStatements(): { sql: string; params: unknown[] }[] {
   const addIn = ADD_TARGETS.map(() => '?').join(', ');
   return [
-    { sql: `DELETE FROM official_accounts WHERE sdkappid = ? AND substr(id, 1, ${CREATED_OA_PREFIX.length}) = ?`, params: [SDKAPPID, CREATED_OA_PREFIX] },
-    { sql: `DELETE FROM accounts WHERE sdkappid = ? AND substr(user_id, 1, ${IMPORTED_USER_PREFIX.length}) = ?`, params: [SDKAPPID, IMPORTED_USER_PREFIX] },
+    {
+      sql: `DELETE FROM official_accounts WHERE sdkappid = ? AND substr(id, 1, ${CREATED_OA_PREFIX.length}) = ?`,
+      params: [SDKAPPID, CREATED_OA_PREFIX],
+    },
+    {
+      sql: `DELETE FROM accounts WHERE sdkappid = ? AND substr(user_id, 1, ${IMPORTED_USER_PREFIX.length}) = ?`,
+      params: [SDKAPPID, IMPORTED_USER_PREFIX],
+    },
     { sql: `DELETE FROM subscriptions WHERE sdkappid = ? AND oa_id IN (${addIn})`, params: [SDKAPPID, ...ADD_TARGETS] },
-    { sql: `UPDATE official_accounts SET subscriber_num = 0, next_sub_seq = 0 WHERE sdkappid = ? AND id IN (${addIn})`, params: [SDKAPPID, ...ADD_TARGETS] },
+    {
+      sql: `UPDATE official_accounts SET subscriber_num = 0, next_sub_seq = 0 WHERE sdkappid = ? AND id IN (${addIn})`,
+      params: [SDKAPPID, ...ADD_TARGETS],
+    },
     { sql: 'DELETE FROM messages WHERE sdkappid = ? AND oa_id IN (?, ?)', params: [SDKAPPID, MID, SMALL] },
-    { sql: 'UPDATE official_accounts SET next_seq = 0, last_msg_time = 0 WHERE sdkappid = ? AND id IN (?, ?)', params: [SDKAPPID, MID, SMALL] },
+    {
+      sql: 'UPDATE official_accounts SET next_seq = 0, last_msg_time = 0 WHERE sdkappid = ? AND id IN (?, ?)',
+      params: [SDKAPPID, MID, SMALL],
+    },
     { sql: 'DELETE FROM webhook_outbox', params: [] },
-    { sql: 'UPDATE apps SET official_account_count = (SELECT count(*) FROM official_accounts o WHERE o.sdkappid = apps.sdkappid)', params: [] },
+    {
+      sql: 'UPDATE apps SET official_account_count = (SELECT count(*) FROM official_accounts o WHERE o.sdkappid = apps.sdkappid)',
+      params: [],
+    },
   ];
 }
 
@@ -183,13 +198,25 @@ export async function verifyDataSet(kind: StoreKind, location: string, shape: Da
   const problems: string[] = [];
   try {
     const accounts = await db.all<{ id: string; subscriber_num: unknown; next_sub_seq: unknown; next_seq: unknown }>(
-      'SELECT id, subscriber_num, next_sub_seq, next_seq FROM official_accounts WHERE sdkappid = ?', [SDKAPPID]);
-    const subs = new Map((await db.all<{ oa_id: string; n: unknown; top: unknown }>(
-      'SELECT oa_id, count(*) AS n, max(sub_seq) AS top FROM subscriptions WHERE sdkappid = ? GROUP BY oa_id', [SDKAPPID]))
-      .map((r) => [r.oa_id, { n: Number(r.n), top: Number(r.top) }]));
-    const msgs = new Map((await db.all<{ oa_id: string; n: unknown; top: unknown }>(
-      'SELECT oa_id, count(*) AS n, max(seq) AS top FROM messages WHERE sdkappid = ? GROUP BY oa_id', [SDKAPPID]))
-      .map((r) => [r.oa_id, { n: Number(r.n), top: Number(r.top) }]));
+      'SELECT id, subscriber_num, next_sub_seq, next_seq FROM official_accounts WHERE sdkappid = ?',
+      [SDKAPPID],
+    );
+    const subs = new Map(
+      (
+        await db.all<{ oa_id: string; n: unknown; top: unknown }>(
+          'SELECT oa_id, count(*) AS n, max(sub_seq) AS top FROM subscriptions WHERE sdkappid = ? GROUP BY oa_id',
+          [SDKAPPID],
+        )
+      ).map((r) => [r.oa_id, { n: Number(r.n), top: Number(r.top) }]),
+    );
+    const msgs = new Map(
+      (
+        await db.all<{ oa_id: string; n: unknown; top: unknown }>(
+          'SELECT oa_id, count(*) AS n, max(seq) AS top FROM messages WHERE sdkappid = ? GROUP BY oa_id',
+          [SDKAPPID],
+        )
+      ).map((r) => [r.oa_id, { n: Number(r.n), top: Number(r.top) }]),
+    );
     const byId = new Map(accounts.map((a) => [a.id, a]));
     const expected: [string, number, number][] = [
       [BIG, shape.bigSubscribers, shape.messages],
@@ -206,13 +233,19 @@ export async function verifyDataSet(kind: StoreKind, location: string, shape: Da
       }
       const s = subs.get(id) ?? { n: 0, top: 0 };
       const m = msgs.get(id) ?? { n: 0, top: 0 };
-      if (Number(row.subscriber_num) !== subscribers || s.n !== subscribers) problems.push(`${id}: subscriber_num ${String(row.subscriber_num)}, rows ${s.n}, expected ${subscribers}`);
-      if (Number(row.next_sub_seq) !== s.top) problems.push(`${id}: next_sub_seq ${String(row.next_sub_seq)} but max(sub_seq) ${s.top}`);
-      if (Number(row.next_seq) !== messages || m.n !== messages || m.top !== messages) problems.push(`${id}: next_seq ${String(row.next_seq)}, ${m.n} messages (max seq ${m.top}), expected ${messages}`);
+      if (Number(row.subscriber_num) !== subscribers || s.n !== subscribers)
+        problems.push(`${id}: subscriber_num ${String(row.subscriber_num)}, rows ${s.n}, expected ${subscribers}`);
+      if (Number(row.next_sub_seq) !== s.top)
+        problems.push(`${id}: next_sub_seq ${String(row.next_sub_seq)} but max(sub_seq) ${s.top}`);
+      if (Number(row.next_seq) !== messages || m.n !== messages || m.top !== messages)
+        problems.push(
+          `${id}: next_seq ${String(row.next_seq)}, ${m.n} messages (max seq ${m.top}), expected ${messages}`,
+        );
     }
     const [users] = await db.all<{ n: unknown }>('SELECT count(*) AS n FROM accounts WHERE sdkappid = ?', [SDKAPPID]);
     // The pool plus the admin.
-    if (Number(users?.n) !== shape.users + 1) problems.push(`accounts: ${String(users?.n)} rows, expected ${shape.users + 1}`);
+    if (Number(users?.n) !== shape.users + 1)
+      problems.push(`accounts: ${String(users?.n)} rows, expected ${shape.users + 1}`);
   } finally {
     await db.close();
   }

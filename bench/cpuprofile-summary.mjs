@@ -21,10 +21,28 @@ for (const [id, t] of self) {
   const { functionName, url, lineNumber } = nodes.get(id).callFrame;
   const inModules = url.split('node_modules/')[1];
   const pkg = inModules
-    ? inModules.split('/').slice(0, inModules.startsWith('@') ? 2 : 1).join('/')
-    : url.startsWith('node:') ? `node:${url.slice(5).split('/')[0]}` : url.includes('/dist/') ? `herald dist/${url.split('/dist/')[1].split('/')[0]}` : functionName || '(native)';
+    ? inModules
+        .split('/')
+        .slice(0, inModules.startsWith('@') ? 2 : 1)
+        .join('/')
+    : url.startsWith('node:')
+      ? `node:${url.slice(5).split('/')[0]}`
+      : url.includes('/dist/')
+        ? `herald dist/${url.split('/dist/')[1].split('/')[0]}`
+        : functionName || '(native)';
   add(byPackage, pkg, t);
-  add(byFunction, `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber}`, t);
+  add(
+    byFunction,
+    `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber}`,
+    t,
+  );
 }
-const show = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => `${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-console.log(`${(total / 1e6).toFixed(1)} s sampled\n-- self time by package\n${show(byPackage)}\n-- self time by function\n${show(byFunction)}`);
+const show = (map) =>
+  [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, t]) => `${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`)
+    .join('\n');
+console.log(
+  `${(total / 1e6).toFixed(1)} s sampled\n-- self time by package\n${show(byPackage)}\n-- self time by function\n${show(byFunction)}`,
+);

@@ -7,6 +7,8 @@ const histogram = monitorEventLoopDelay({ resolution: 5 });
 histogram.enable();
 setInterval(() => {
   const ms = (ns) => (ns / 1e6).toFixed(1);
-  process.stderr.write(`event-loop delay: max ${ms(histogram.max)} ms, p99 ${ms(histogram.percentile(99))} ms, mean ${ms(histogram.mean)} ms\n`);
+  process.stderr.write(
+    `event-loop delay: max ${ms(histogram.max)} ms, p99 ${ms(histogram.percentile(99))} ms, mean ${ms(histogram.mean)} ms\n`,
+  );
   histogram.reset();
 }, 1000).unref();

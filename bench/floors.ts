@@ -20,10 +20,18 @@ import { ADD_TARGETS, ADMIN, BIG, INFO_50, SDKAPPID, SECRET_KEY, SQLITE_DIR, res
 const { values: flags } = parseArgs({ options: { loops: { type: 'string', default: '3000' } } });
 const LOOPS = Number(flags.loops);
 if (!Number.isInteger(LOOPS) || LOOPS < 1) throw new Error(`--loops must be a positive integer, got "${flags.loops}"`);
-if (!existsSync(join(SQLITE_DIR, 'herald.sqlite'))) throw new Error(`no data set in ${SQLITE_DIR}: run npm run bench:generate first`);
+if (!existsSync(join(SQLITE_DIR, 'herald.sqlite')))
+  throw new Error(`no data set in ${SQLITE_DIR}: run npm run bench:generate first`);
 
 await resetMutable('sqlite', SQLITE_DIR);
-const herald = await startHerald({ dataDir: SQLITE_DIR, port: 0, logLevel: 'warn', rateLimit: 0, sendPerSecond: 0, sendPerHour: 0 });
+const herald = await startHerald({
+  dataDir: SQLITE_DIR,
+  port: 0,
+  logLevel: 'warn',
+  rateLimit: 0,
+  sendPerSecond: 0,
+  sendPerHour: 0,
+});
 const { store } = herald;
 const usersig = new Api(SDKAPPID, SECRET_KEY).genUserSig(ADMIN, 3600);
 
@@ -45,17 +53,33 @@ async function answer(command: string, body: unknown): Promise<{ text: string; v
 
 const lines: [string, number][] = [];
 try {
-  lines.push(['store: subscriber page, first (101 rows)', await perCall(() => store.listSubscribers(SDKAPPID, BIG, 0, 101))]);
-  lines.push(['store: subscriber page at 900,000 (101 rows)', await perCall(() => store.listSubscribers(SDKAPPID, BIG, 900_000, 101))]);
+  lines.push([
+    'store: subscriber page, first (101 rows)',
+    await perCall(() => store.listSubscribers(SDKAPPID, BIG, 0, 101)),
+  ]);
+  lines.push([
+    'store: subscriber page at 900,000 (101 rows)',
+    await perCall(() => store.listSubscribers(SDKAPPID, BIG, 900_000, 101)),
+  ]);
   lines.push(['store: newest 21 messages', await perCall(() => store.listMessages(SDKAPPID, BIG, null, 21, false))]);
-  lines.push(['store: 50 official accounts (cached)', await perCall(() => store.getOfficialAccounts(SDKAPPID, INFO_50))]);
+  lines.push([
+    'store: 50 official accounts (cached)',
+    await perCall(() => store.getOfficialAccounts(SDKAPPID, INFO_50)),
+  ]);
   for (const [label, command, body] of [
-    ['info_50', 'get_official_account_info', { OfficialAccountIdList: INFO_50.map((Official_Account) => ({ Official_Account })) }],
+    [
+      'info_50',
+      'get_official_account_info',
+      { OfficialAccountIdList: INFO_50.map((Official_Account) => ({ Official_Account })) },
+    ],
     ['subscriber page', 'get_subscriber_info', { Official_Account: BIG, Limit: 100 }],
     ['msg_get_simple', 'official_account_msg_get_simple', { Official_Account: BIG, ReqMsgNumber: 20 }],
   ] as const) {
     const { text, value } = await answer(command, body);
-    lines.push([`JSON.stringify of the ${label} answer (${text.length.toLocaleString('en-US')} B)`, await perCall(() => JSON.stringify(value))]);
+    lines.push([
+      `JSON.stringify of the ${label} answer (${text.length.toLocaleString('en-US')} B)`,
+      await perCall(() => JSON.stringify(value)),
+    ]);
   }
   // add_subscriber's store work for 100 new users, as the service does it, in one transaction each.
   const target = ADD_TARGETS[ADD_TARGETS.length - 1] as string;
@@ -65,12 +89,24 @@ try {
     await store.transaction(async (tx) => {
       await tx.lockOfficialAccount(SDKAPPID, target);
       const already = await tx.subscribedAmong(SDKAPPID, target, users);
-      const imported = await tx.existingAccounts(SDKAPPID, users.filter((u) => !already.has(u)), 'share');
-      await tx.addSubscribers(SDKAPPID, target, users.filter((u) => imported.has(u) && !already.has(u)), Math.floor(Date.now() / 1000));
+      const imported = await tx.existingAccounts(
+        SDKAPPID,
+        users.filter((u) => !already.has(u)),
+        'share',
+      );
+      await tx.addSubscribers(
+        SDKAPPID,
+        target,
+        users.filter((u) => imported.has(u) && !already.has(u)),
+        Math.floor(Date.now() / 1000),
+      );
     });
   };
   // At most 2,200 calls of 100 users: the data set has 1,000,000 users to subscribe.
-  lines.push(['store: add_subscriber of 100 new users (one transaction)', await perCall(subscribe, Math.min(LOOPS, 2000))]);
+  lines.push([
+    'store: add_subscriber of 100 new users (one transaction)',
+    await perCall(subscribe, Math.min(LOOPS, 2000)),
+  ]);
 } finally {
   await herald.close();
 }

@@ -25,8 +25,26 @@ import { newApp, saveApp } from '../src/auth/apps.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store, TableName } from '../src/store/store.ts';
 import {
-  ADD_TARGETS, ADMIN, BIG, DATA_ROOT, FULL_SHAPE, INFO_EXTRA, MID, POSTGRES_BASE_URL, POSTGRES_SCHEMA, SDKAPPID, SECRET_KEY, SMALL,
-  SQLITE_DIR, openRawDb, postgresUrl, textBody, userId, verifyDataSet, type DataShape, type StoreKind,
+  ADD_TARGETS,
+  ADMIN,
+  BIG,
+  DATA_ROOT,
+  FULL_SHAPE,
+  INFO_EXTRA,
+  MID,
+  POSTGRES_BASE_URL,
+  POSTGRES_SCHEMA,
+  SDKAPPID,
+  SECRET_KEY,
+  SMALL,
+  SQLITE_DIR,
+  openRawDb,
+  postgresUrl,
+  textBody,
+  userId,
+  verifyDataSet,
+  type DataShape,
+  type StoreKind,
 } from './common.ts';
 
 export interface GenerateOptions {
@@ -60,7 +78,9 @@ export function markerFile(kind: StoreKind): string {
 
 /** What send_official_account_msg stores as content_hash (services/messages.ts contentHash). */
 function contentHash(body: unknown, cloudCustomData: string | null, onlineOnly: boolean): string {
-  return createHash('sha256').update(JSON.stringify([body, cloudCustomData, onlineOnly])).digest('base64');
+  return createHash('sha256')
+    .update(JSON.stringify([body, cloudCustomData, onlineOnly]))
+    .digest('base64');
 }
 
 async function adminQuery(baseUrl: string, text: string): Promise<void> {
@@ -78,7 +98,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const shape = options.shape ?? FULL_SHAPE;
   const batch = options.batch ?? 20_000;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  if (shape.bigSubscribers > shape.users || shape.midSubscribers > shape.users || shape.smallSubscribers > shape.users) {
+  if (
+    shape.bigSubscribers > shape.users ||
+    shape.midSubscribers > shape.users ||
+    shape.smallSubscribers > shape.users
+  ) {
     throw new Error('every account subscribes a prefix of the user pool: subscriber counts must not exceed users');
   }
   mkdirSync(DATA_ROOT, { recursive: true });
@@ -93,7 +117,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   } else {
     const baseUrl = options.baseUrl ?? POSTGRES_BASE_URL;
     const schema = options.schema ?? POSTGRES_SCHEMA;
-    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema name "${schema}" must be a plain lower-case identifier`);
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema))
+      throw new Error(`schema name "${schema}" must be a plain lower-case identifier`);
     await adminQuery(baseUrl, `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
     location = postgresUrl(baseUrl, schema);
     store = await openStore({ dataDir: null, databaseUrl: location, poolSize: 2, statementTimeoutMs: 600_000 });
@@ -118,18 +143,28 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       const at = performance.now();
       if (at - lastReport > 5000) {
         lastReport = at;
-        log(`  ${options.kind}: ${table} ${from + n}/${count}, ${Math.round(total / ((at - started) / 1000))} rows/s overall`);
+        log(
+          `  ${options.kind}: ${table} ${from + n}/${count}, ${Math.round(total / ((at - started) / 1000))} rows/s overall`,
+        );
       }
     }
     const secs = (performance.now() - tableStarted) / 1000;
-    if (count > 0) log(`  ${options.kind}: ${table} ${count} rows in ${secs.toFixed(1)} s (${Math.round(count / secs)} rows/s)`);
+    if (count > 0)
+      log(`  ${options.kind}: ${table} ${count} rows in ${secs.toFixed(1)} s (${Math.round(count / secs)} rows/s)`);
   };
 
   try {
-    const app = newApp({ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 10_000_000 }, t0);
+    const app = newApp(
+      { sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 10_000_000 },
+      t0,
+    );
     await saveApp(store, app, t0);
 
-    await insert('accounts', (i) => ({ sdkappid: SDKAPPID, user_id: userId(i), nick: '', face_url: '', created_at: t0 }), shape.users);
+    await insert(
+      'accounts',
+      (i) => ({ sdkappid: SDKAPPID, user_id: userId(i), nick: '', face_url: '', created_at: t0 }),
+      shape.users,
+    );
 
     const lastMsgTime = shape.messages > 0 ? t0 + shape.messages * 10 : 0;
     const account = (id: string, name: string, subscribers: number, messages: number, lastMsg: number) => ({
@@ -171,36 +206,42 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     await insert('subscriptions', subscription(MID), shape.midSubscribers);
     await insert('subscriptions', subscription(SMALL), shape.smallSubscribers);
 
-    await insert('messages', (i) => {
-      const seq = i + 1;
-      const time = t0 + seq * 10;
-      const body = textBody(`bench message ${seq}`);
-      return {
-        sdkappid: SDKAPPID,
-        oa_id: BIG,
-        seq,
-        msg_key: `${seq}_1_${time}`,
-        random: seq,
-        time,
-        from_account: BIG,
-        body: JSON.stringify(body),
-        cloud_custom_data: null,
-        offline_push_info: null,
-        options: '{}',
-        online_only: 0,
-        content_hash: contentHash(body, null, false),
-        recalled: 0,
-        recall_reason: null,
-        recall_time: null,
-        state: 0,
-      };
-    }, shape.messages);
+    await insert(
+      'messages',
+      (i) => {
+        const seq = i + 1;
+        const time = t0 + seq * 10;
+        const body = textBody(`bench message ${seq}`);
+        return {
+          sdkappid: SDKAPPID,
+          oa_id: BIG,
+          seq,
+          msg_key: `${seq}_1_${time}`,
+          random: seq,
+          time,
+          from_account: BIG,
+          body: JSON.stringify(body),
+          cloud_custom_data: null,
+          offline_push_info: null,
+          options: '{}',
+          online_only: 0,
+          content_hash: contentHash(body, null, false),
+          recalled: 0,
+          recall_reason: null,
+          recall_time: null,
+          state: 0,
+        };
+      },
+      shape.messages,
+    );
     await store.finishImport();
   } finally {
     await store.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  log(`${options.kind}: ${total} rows in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)} rows/s (importRows, batches of ${batch})`);
+  log(
+    `${options.kind}: ${total} rows in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)} rows/s (importRows, batches of ${batch})`,
+  );
 
   const finishStarted = performance.now();
   if (options.kind === 'postgres') {
@@ -215,7 +256,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const problems = await verifyDataSet(options.kind, location, shape);
   if (problems.length > 0) throw new Error(`generated data set is inconsistent:\n  ${problems.join('\n  ')}`);
   const finishSeconds = (performance.now() - finishStarted) / 1000;
-  log(`${options.kind}: ${options.kind === 'postgres' ? 'VACUUM ANALYZE and ' : ''}consistency check in ${finishSeconds.toFixed(1)} s`);
+  log(
+    `${options.kind}: ${options.kind === 'postgres' ? 'VACUUM ANALYZE and ' : ''}consistency check in ${finishSeconds.toFixed(1)} s`,
+  );
 
   const result: GenerateResult = {
     kind: options.kind,
@@ -227,7 +270,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     rowsPerSecond: Math.round(total / seconds),
     finishSeconds,
   };
-  writeFileSync(markerFile(options.kind), `${JSON.stringify({ ...result, generatedAt: new Date().toISOString() }, null, 2)}\n`);
+  writeFileSync(
+    markerFile(options.kind),
+    `${JSON.stringify({ ...result, generatedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   return result;
 }
 
@@ -255,7 +301,8 @@ async function main(): Promise<void> {
   });
   const kinds: StoreKind[] = values.store === 'both' ? ['sqlite', 'postgres'] : [values.store as StoreKind];
   for (const kind of kinds) {
-    if (kind !== 'sqlite' && kind !== 'postgres') throw new Error(`--store must be sqlite, postgres or both, got ${String(kind)}`);
+    if (kind !== 'sqlite' && kind !== 'postgres')
+      throw new Error(`--store must be sqlite, postgres or both, got ${String(kind)}`);
     await generate({
       kind,
       ...(values.dir !== undefined && { dir: values.dir }),
@@ -267,9 +314,13 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && existsSync(process.argv[1]) && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (
+  process.argv[1] !== undefined &&
+  existsSync(process.argv[1]) &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
   main().catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   });
 }

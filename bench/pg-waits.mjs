@@ -14,11 +14,16 @@ let samples = 0;
 const end = Date.now() + Number(secondsArg ?? 10) * 1000;
 while (Date.now() < end) {
   const sockets = execFileSync('ss', ['-tnpH', 'state', 'established', '( dport = :5432 )']).toString();
-  const ports = sockets.split('\n').filter((l) => l.includes(`pid=${pid},`)).map((l) => Number(l.trim().split(/\s+/)[2].split(':').pop()));
+  const ports = sockets
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => Number(l.trim().split(/\s+/)[2].split(':').pop()));
   if (ports.length > 0) {
     const { rows } = await client.query(
       `select state, coalesce(wait_event_type, '-') as type, coalesce(wait_event, '-') as event, left(query, 70) as query
-       from pg_stat_activity where client_port = any($1)`, [ports]);
+       from pg_stat_activity where client_port = any($1)`,
+      [ports],
+    );
     samples++;
     for (const r of rows) {
       const key = `${r.state} ${r.type}/${r.event}${r.state === 'active' ? ` :: ${r.query}` : ''}`;

@@ -26,8 +26,30 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Api } from 'tls-sig-api-v2';
 import {
-  ADD_TARGETS, ADMIN, BIG, CREATED_OA_PREFIX, DATA_ROOT, IMPORTED_USER_PREFIX, INFO_50, MID, POSTGRES_SCHEMA, RESULTS_DIR, ROOT, SDKAPPID, SECRET_KEY, SMALL,
-  SQLITE_DIR, addSubscriberRequest, openRawDb, postgresUrl, resetMutable, textBody, userId, verifyDataSet, type DataShape, type StoreKind,
+  ADD_TARGETS,
+  ADMIN,
+  BIG,
+  CREATED_OA_PREFIX,
+  DATA_ROOT,
+  IMPORTED_USER_PREFIX,
+  INFO_50,
+  MID,
+  POSTGRES_SCHEMA,
+  RESULTS_DIR,
+  ROOT,
+  SDKAPPID,
+  SECRET_KEY,
+  SMALL,
+  SQLITE_DIR,
+  addSubscriberRequest,
+  openRawDb,
+  postgresUrl,
+  resetMutable,
+  textBody,
+  userId,
+  verifyDataSet,
+  type DataShape,
+  type StoreKind,
 } from './common.ts';
 import { markerFile, scaledShape, type GenerateResult } from './generate.ts';
 
@@ -52,7 +74,8 @@ const { values: flags } = parseArgs({
 
 function positive(name: string, raw: string, allowZero = false): number {
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`--${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new Error(`--${name} must be a positive number, got "${raw}"`);
   return n;
 }
 
@@ -69,8 +92,12 @@ const SKIP_GENERATE = process.env.BENCH_SKIP_GENERATE === '1';
 const HERALD_NODE_ARGS = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 type ServerName = 'bare' | StoreKind;
-const SERVERS = flags.servers.split(',').map((s) => s.trim()).filter(Boolean) as ServerName[];
-for (const s of SERVERS) if (!['bare', 'sqlite', 'postgres'].includes(s)) throw new Error(`--servers: unknown server "${s}"`);
+const SERVERS = flags.servers
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean) as ServerName[];
+for (const s of SERVERS)
+  if (!['bare', 'sqlite', 'postgres'].includes(s)) throw new Error(`--servers: unknown server "${s}"`);
 
 const HERALD_CLI = join(ROOT, 'dist', 'herald.mjs');
 const BARE_SERVER = join(ROOT, 'bench', 'bare-server.mjs');
@@ -107,7 +134,8 @@ function page(first: number) {
   return (answer: Record<string, unknown>): string | null => {
     const items = list(answer, 'SubscriberList');
     if (items.length !== Math.min(100, SHAPE.bigSubscribers - first)) return `page of ${items.length} subscribers`;
-    if (items[0]?.Subscriber_Account !== userId(first)) return `page starts at ${String(items[0]?.Subscriber_Account)}, expected ${userId(first)}`;
+    if (items[0]?.Subscriber_Account !== userId(first))
+      return `page starts at ${String(items[0]?.Subscriber_Account)}, expected ${userId(first)}`;
     if (answer.SubscriberNum !== SHAPE.bigSubscribers) return `SubscriberNum ${String(answer.SubscriberNum)}`;
     return null;
   };
@@ -115,34 +143,60 @@ function page(first: number) {
 
 const WORKLOADS: Workload[] = [
   {
-    name: 'info_1', kind: 'read', service: OA, command: 'get_official_account_info', varies: false,
+    name: 'info_1',
+    kind: 'read',
+    service: OA,
+    command: 'get_official_account_info',
+    varies: false,
     body: () => ({ OfficialAccountIdList: [{ Official_Account: BIG }] }),
-    check: (a) => (list(a, 'OfficialAccountInfoList').length === 1 && list(a, 'OfficialAccountInfoList').every((i) => i.ErrorCode === 0) ? null : 'item failed'),
+    check: (a) =>
+      list(a, 'OfficialAccountInfoList').length === 1 &&
+      list(a, 'OfficialAccountInfoList').every((i) => i.ErrorCode === 0)
+        ? null
+        : 'item failed',
     note: 'get_official_account_info, 1 ID',
   },
   {
-    name: 'info_50', kind: 'read', service: OA, command: 'get_official_account_info', varies: false,
+    name: 'info_50',
+    kind: 'read',
+    service: OA,
+    command: 'get_official_account_info',
+    varies: false,
     body: () => ({ OfficialAccountIdList: INFO_50.map((Official_Account) => ({ Official_Account })) }),
     check: (a) => {
       const items = list(a, 'OfficialAccountInfoList');
-      return items.length === 50 && items.every((i) => i.ErrorCode === 0) ? null : `${items.filter((i) => i.ErrorCode !== 0).length} of ${items.length} items failed`;
+      return items.length === 50 && items.every((i) => i.ErrorCode === 0)
+        ? null
+        : `${items.filter((i) => i.ErrorCode !== 0).length} of ${items.length} items failed`;
     },
     note: 'get_official_account_info, 50 IDs',
   },
   {
-    name: 'subs_first_page', kind: 'read', service: OA, command: 'get_subscriber_info', varies: false,
+    name: 'subs_first_page',
+    kind: 'read',
+    service: OA,
+    command: 'get_subscriber_info',
+    varies: false,
     body: () => ({ Official_Account: BIG, Limit: 100 }),
     check: page(0),
     note: 'get_subscriber_info, Limit 100, first page of the 1M-subscriber account',
   },
   {
-    name: 'subs_deep_page', kind: 'read', service: OA, command: 'get_subscriber_info', varies: false,
+    name: 'subs_deep_page',
+    kind: 'read',
+    service: OA,
+    command: 'get_subscriber_info',
+    varies: false,
     body: () => ({ Official_Account: BIG, Limit: 100, Next: cursor(deepPosition) }),
     check: page(deepPosition),
     note: `get_subscriber_info, Limit 100, Next at position ${deepPosition.toLocaleString('en-US')}`,
   },
   {
-    name: 'msg_get_simple', kind: 'read', service: OA, command: 'official_account_msg_get_simple', varies: false,
+    name: 'msg_get_simple',
+    kind: 'read',
+    service: OA,
+    command: 'official_account_msg_get_simple',
+    varies: false,
     body: () => ({ Official_Account: BIG, ReqMsgNumber: 20 }),
     check: (a) => {
       const n = list(a, 'RspMsgList').length;
@@ -151,13 +205,28 @@ const WORKLOADS: Workload[] = [
     note: `official_account_msg_get_simple, newest 20 of ${SHAPE.messages.toLocaleString('en-US')}`,
   },
   {
-    name: 'create_oa', kind: 'write', service: OA, command: 'create_official_account', varies: true,
-    body: (n) => ({ Owner_Account: ADMIN, Name: `Bench ${n}`, OfficialAccountUserID: `${CREATED_OA_PREFIX}${runTag}_${n}` }),
-    check: (a, n) => (a.OfficialAccountUserID === `${CREATED_OA_PREFIX}${runTag}_${n}` ? null : `OfficialAccountUserID ${String(a.OfficialAccountUserID)}`),
+    name: 'create_oa',
+    kind: 'write',
+    service: OA,
+    command: 'create_official_account',
+    varies: true,
+    body: (n) => ({
+      Owner_Account: ADMIN,
+      Name: `Bench ${n}`,
+      OfficialAccountUserID: `${CREATED_OA_PREFIX}${runTag}_${n}`,
+    }),
+    check: (a, n) =>
+      a.OfficialAccountUserID === `${CREATED_OA_PREFIX}${runTag}_${n}`
+        ? null
+        : `OfficialAccountUserID ${String(a.OfficialAccountUserID)}`,
     note: 'create_official_account, a new custom ID each request',
   },
   {
-    name: 'add_subscriber_100', kind: 'write', service: OA, command: 'add_subscriber', varies: true,
+    name: 'add_subscriber_100',
+    kind: 'write',
+    service: OA,
+    command: 'add_subscriber',
+    varies: true,
     body: (n) => {
       const { account, users } = addSubscriberRequest(n, SHAPE);
       return { Official_Account: account, SubscriberList: users.map((Subscriber_Account) => ({ Subscriber_Account })) };
@@ -170,26 +239,44 @@ const WORKLOADS: Workload[] = [
     note: `add_subscriber, 100 users never subscribed to that account before, round robin over ${ADD_TARGETS.length} accounts`,
   },
   {
-    name: 'send_10', kind: 'write', service: OA, command: 'send_official_account_msg', varies: true,
+    name: 'send_10',
+    kind: 'write',
+    service: OA,
+    command: 'send_official_account_msg',
+    varies: true,
     body: (n) => ({ Official_Account: SMALL, Random: n, MsgBody: textBody('bench broadcast') }),
     check: (a) => (typeof a.MsgKey === 'string' && a.MsgKey !== '' ? null : 'no MsgKey'),
     note: `send_official_account_msg to an account with ${SHAPE.smallSubscribers} subscribers, distinct Random`,
   },
   {
-    name: 'send_100k', kind: 'write', service: OA, command: 'send_official_account_msg', varies: true,
+    name: 'send_100k',
+    kind: 'write',
+    service: OA,
+    command: 'send_official_account_msg',
+    varies: true,
     body: (n) => ({ Official_Account: MID, Random: n, MsgBody: textBody('bench broadcast') }),
     check: (a) => (typeof a.MsgKey === 'string' && a.MsgKey !== '' ? null : 'no MsgKey'),
     note: `send_official_account_msg to an account with ${SHAPE.midSubscribers.toLocaleString('en-US')} subscribers, distinct Random`,
   },
   {
-    name: 'account_import', kind: 'write', service: 'im_open_login_svc', command: 'account_import', varies: true,
+    name: 'account_import',
+    kind: 'write',
+    service: 'im_open_login_svc',
+    command: 'account_import',
+    varies: true,
     body: (n) => ({ UserID: `${IMPORTED_USER_PREFIX}${runTag}_${n}`, Nick: `bench ${n}` }),
     note: 'account_import, a new UserID each request',
   },
 ];
 
-const ONLY = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
-if (ONLY) for (const w of ONLY) if (!WORKLOADS.some((x) => x.name === w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.map((x) => x.name).join(', ')})`);
+const ONLY = flags.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+if (ONLY)
+  for (const w of ONLY)
+    if (!WORKLOADS.some((x) => x.name === w))
+      throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.map((x) => x.name).join(', ')})`);
 const SELECTED = ONLY ? WORKLOADS.filter((w) => ONLY.includes(w.name)) : WORKLOADS;
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +332,9 @@ function heraldEnv(kind: StoreKind, port: number): NodeJS.ProcessEnv {
     HERALD_RATE_LIMIT: '0',
     HERALD_SEND_PER_SECOND: '0',
     HERALD_SEND_PER_HOUR: '0',
-    ...(kind === 'sqlite' ? { HERALD_DATA: SQLITE_DIR } : { HERALD_DATABASE_URL: PG_URL, HERALD_DATA: join(DATA_ROOT, 'unused') }),
+    ...(kind === 'sqlite'
+      ? { HERALD_DATA: SQLITE_DIR }
+      : { HERALD_DATABASE_URL: PG_URL, HERALD_DATA: join(DATA_ROOT, 'unused') }),
   };
 }
 
@@ -254,17 +343,20 @@ async function start(name: ServerName, attempt: string): Promise<Running> {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${name}-${attempt}.log`);
   const log = createWriteStream(logFile);
-  const [command, args, env] = name === 'bare'
-    ? [process.execPath, [BARE_SERVER], { ...process.env, BENCH_PORT: String(port) }]
-    : [process.execPath, [...HERALD_NODE_ARGS, HERALD_CLI, 'serve'], heraldEnv(name, port)];
+  const [command, args, env] =
+    name === 'bare'
+      ? [process.execPath, [BARE_SERVER], { ...process.env, BENCH_PORT: String(port) }]
+      : [process.execPath, [...HERALD_NODE_ARGS, HERALD_CLI, 'serve'], heraldEnv(name, port)];
   const began = performance.now();
   const child = spawn(command, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    log.end();
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      log.end();
+      resolve(code);
+    }),
+  );
   let gone = false;
   void exited.then(() => {
     gone = true;
@@ -405,18 +497,47 @@ interface CpuMark {
 
 function cpuMark(pid: number): CpuMark {
   const own = process.cpuUsage();
-  return { at: performance.now(), server: processCpuMs(pid), loadgen: (own.user + own.system) / 1000, machine: machineBusyMs() };
+  return {
+    at: performance.now(),
+    server: processCpuMs(pid),
+    loadgen: (own.user + own.system) / 1000,
+    machine: machineBusyMs(),
+  };
 }
 
-async function drive(server: Running, workload: Workload, seconds: number, counter: Counter, herald: boolean): Promise<Phase> {
+async function drive(
+  server: Running,
+  workload: Workload,
+  seconds: number,
+  counter: Counter,
+  herald: boolean,
+): Promise<Phase> {
   const query = `sdkappid=${SDKAPPID}&identifier=${ADMIN}&usersig=${USERSIG}&random=1&contenttype=json`;
   const path = `/v4/${workload.service}/${workload.command}?${query}`;
   const headers = { 'content-type': 'application/json' };
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   const phase: Phase = {
-    requests: 0, seconds: 0, rps: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0, errors: 0, errorCodes: {}, transportErrors: 0, timeouts: 0,
-    non2xx: 0, checked: 0, itemFailures: 0, firstProblem: null, serverCpuMsPerReq: NaN, serverCores: NaN, loadgenCores: NaN, otherCores: NaN,
+    requests: 0,
+    seconds: 0,
+    rps: 0,
+    p50: 0,
+    p90: 0,
+    p99: 0,
+    max: 0,
+    mean: 0,
+    errors: 0,
+    errorCodes: {},
+    transportErrors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    checked: 0,
+    itemFailures: 0,
+    firstProblem: null,
+    serverCpuMsPerReq: NaN,
+    serverCores: NaN,
+    loadgenCores: NaN,
+    otherCores: NaN,
   };
   const pid = server.child.pid as number;
   const before = cpuMark(pid);
@@ -467,14 +588,17 @@ async function drive(server: Running, workload: Workload, seconds: number, count
   let checkTick = 0;
   let instance: autocannon.Instance | undefined;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({
-      url: server.url,
-      connections: CONNECTIONS,
-      duration: seconds,
-      pipelining: 1,
-      timeout: 10,
-      requests: [request],
-    }, (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)));
+    instance = autocannon(
+      {
+        url: server.url,
+        connections: CONNECTIONS,
+        duration: seconds,
+        pipelining: 1,
+        timeout: 10,
+        requests: [request],
+      },
+      (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
+    );
   });
   instance?.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
     if (count === latencies.length) {
@@ -519,7 +643,13 @@ async function drive(server: Running, workload: Workload, seconds: number, count
 function runChild(label: string, args: string[], timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `  [${label}] ${l}`).join('\n');
+    const prefix = (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => `  [${label}] ${l}`)
+        .join('\n');
     child.stdout.on('data', (c: Buffer) => say(prefix(c)));
     child.stderr.on('data', (c: Buffer) => say(prefix(c)));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -556,15 +686,25 @@ async function prepareData(kinds: StoreKind[]): Promise<Record<string, GenerateR
   }
   const generate = kinds.filter((k) => !reuse.has(k));
   if (generate.length > 0) {
-    say(`Generating the data set (${SHAPE.bigSubscribers.toLocaleString('en-US')} + ${SHAPE.midSubscribers.toLocaleString('en-US')} + ${SHAPE.smallSubscribers} subscriptions, ` +
-      `${SHAPE.users.toLocaleString('en-US')} users, ${SHAPE.messages.toLocaleString('en-US')} messages) for ${generate.join(' and ')}, in parallel …`);
-    await Promise.all(generate.map((kind) =>
-      runChild(`generate ${kind}`, ['--import', 'tsx', join(ROOT, 'bench', 'generate.ts'), '--store', kind, '--scale', String(SCALE)], 30 * 60_000)));
+    say(
+      `Generating the data set (${SHAPE.bigSubscribers.toLocaleString('en-US')} + ${SHAPE.midSubscribers.toLocaleString('en-US')} + ${SHAPE.smallSubscribers} subscriptions, ` +
+        `${SHAPE.users.toLocaleString('en-US')} users, ${SHAPE.messages.toLocaleString('en-US')} messages) for ${generate.join(' and ')}, in parallel …`,
+    );
+    await Promise.all(
+      generate.map((kind) =>
+        runChild(
+          `generate ${kind}`,
+          ['--import', 'tsx', join(ROOT, 'bench', 'generate.ts'), '--store', kind, '--scale', String(SCALE)],
+          30 * 60_000,
+        ),
+      ),
+    );
   }
   const out: Record<string, GenerateResult & { reused: boolean }> = {};
   for (const kind of kinds) {
     out[kind] = { ...(JSON.parse(readFileSync(markerFile(kind), 'utf8')) as GenerateResult), reused: reuse.has(kind) };
-    if (reuse.has(kind)) say(`${kind}: reusing the data set generated before (reset to its generated state and verified)`);
+    if (reuse.has(kind))
+      say(`${kind}: reusing the data set generated before (reset to its generated state and verified)`);
   }
   return out;
 }
@@ -592,7 +732,10 @@ interface ServerResult {
  * pairs are also measured in alternating slices of a few seconds (a b, b a, a b, …), which drift
  * hits evenly, and the targets use those.
  */
-const ALTERNATED: readonly (readonly [string, string])[] = [['subs_first_page', 'subs_deep_page'], ['send_10', 'send_100k']];
+const ALTERNATED: readonly (readonly [string, string])[] = [
+  ['subs_first_page', 'subs_deep_page'],
+  ['send_10', 'send_100k'],
+];
 const SLICE_SECONDS = 2;
 const SLICE_PAIRS = 6;
 
@@ -602,7 +745,10 @@ interface Alternation {
   slices: { a: Phase; b: Phase }[];
 }
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '–';
 const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–');
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -633,7 +779,9 @@ function machine() {
 function trueMedian(xs: number[]): number {
   const sorted = [...xs].sort((x, y) => x - y);
   const mid = sorted.length / 2;
-  return Number.isInteger(mid) ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2 : (sorted[Math.floor(mid)] as number);
+  return Number.isInteger(mid)
+    ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+    : (sorted[Math.floor(mid)] as number);
 }
 
 /**
@@ -643,14 +791,25 @@ function trueMedian(xs: number[]): number {
  * median round may come from different moments. Falls back to the reported rounds when the
  * counts differ.
  */
-function pairedMedian(a: { rounds: Phase[]; measured: Phase }, b: { rounds: Phase[]; measured: Phase }, f: (x: Phase, y: Phase) => number): { median: number; each: number[] } {
-  if (a.rounds.length !== b.rounds.length) return { median: f(a.measured, b.measured), each: [f(a.measured, b.measured)] };
+function pairedMedian(
+  a: { rounds: Phase[]; measured: Phase },
+  b: { rounds: Phase[]; measured: Phase },
+  f: (x: Phase, y: Phase) => number,
+): { median: number; each: number[] } {
+  if (a.rounds.length !== b.rounds.length)
+    return { median: f(a.measured, b.measured), each: [f(a.measured, b.measured)] };
   const each = a.rounds.map((x, i) => f(x, b.rounds[i] as Phase));
   return { median: trueMedian(each), each };
 }
 
 /** b against a over alternating slices: req/s over all slices, and the median of per-pair p50 ratios. */
-function alternationTotals(alt: Alternation): { aRps: number; bRps: number; rpsRatio: number; p50Ratio: number; p50Each: number[] } {
+function alternationTotals(alt: Alternation): {
+  aRps: number;
+  bRps: number;
+  rpsRatio: number;
+  p50Ratio: number;
+  p50Each: number[];
+} {
   const sum = (f: (x: { a: Phase; b: Phase }) => number) => alt.slices.reduce((n, x) => n + f(x), 0);
   const aRps = sum((x) => x.a.requests) / sum((x) => x.a.seconds);
   const bRps = sum((x) => x.b.requests) / sum((x) => x.b.seconds);
@@ -675,7 +834,14 @@ function rows(results: ServerResult[]) {
   for (const w of SELECTED) {
     for (const r of results) {
       const entry = r.workloads[w.name];
-      if (entry) out.push({ workload: w.name, server: r.server, phase: entry.measured, ratio: bareRatio(results, r, w.name), errors: sumErrors(entry.rounds) });
+      if (entry)
+        out.push({
+          workload: w.name,
+          server: r.server,
+          phase: entry.measured,
+          ratio: bareRatio(results, r, w.name),
+          errors: sumErrors(entry.rounds),
+        });
     }
   }
   return out;
@@ -705,12 +871,20 @@ function errorCell(p: Phase): string {
 function table(results: ServerResult[]): { text: string; markdown: string } {
   const header = ['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', '× bare', 'errors', 'CPU ms/req', 'other cores'];
   const body = rows(results).map((r) => [
-    r.workload, r.server, fmt(r.phase.rps), ms(r.phase.p50), ms(r.phase.p99), r.server === 'bare' ? '1.00' : fmt(r.ratio, 2), errorCell(r.errors),
-    r.phase.serverCpuMsPerReq.toFixed(3), r.phase.otherCores.toFixed(2),
+    r.workload,
+    r.server,
+    fmt(r.phase.rps),
+    ms(r.phase.p50),
+    ms(r.phase.p99),
+    r.server === 'bare' ? '1.00' : fmt(r.ratio, 2),
+    errorCell(r.errors),
+    r.phase.serverCpuMsPerReq.toFixed(3),
+    r.phase.otherCores.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
   const right = new Set([2, 3, 4, 5, 7, 8]);
-  const line = (row: string[]) => row.map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
+  const line = (row: string[]) =>
+    row.map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
   const text = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
   const markdown = [
     `| ${header.join(' | ')} |`,
@@ -736,8 +910,10 @@ function targets(results: ServerResult[]): TargetCheck[] {
     const m = (name: string) => r.workloads[name]?.measured;
     for (const kind of ['read', 'write'] as const) {
       const floor = kind === 'read' ? 0.6 : 0.3;
-      const ratios = SELECTED.filter((w) => w.kind === kind && m(w.name) && bare?.workloads[w.name])
-        .map((w) => ({ name: w.name, ratio: bareRatio(results, r, w.name) }));
+      const ratios = SELECTED.filter((w) => w.kind === kind && m(w.name) && bare?.workloads[w.name]).map((w) => ({
+        name: w.name,
+        ratio: bareRatio(results, r, w.name),
+      }));
       if (ratios.length === 0) continue;
       const worst = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a));
       checks.push({
@@ -799,8 +975,14 @@ function targets(results: ServerResult[]): TargetCheck[] {
 
 function targetsText(checks: TargetCheck[]): { text: string; markdown: string } {
   const mark = (p: boolean | null) => (p === null ? '?' : p ? 'PASS' : 'FAIL');
-  const text = checks.map((c) => `${mark(c.pass).padEnd(4)}  ${c.server.padEnd(8)}  ${c.target}: ${c.value}`).join('\n');
-  const markdown = ['| target | server | measured | met |', '|---|---|---|---|', ...checks.map((c) => `| ${c.target} | ${c.server} | ${c.value} | ${c.pass ? 'yes' : 'no'} |`)].join('\n');
+  const text = checks
+    .map((c) => `${mark(c.pass).padEnd(4)}  ${c.server.padEnd(8)}  ${c.target}: ${c.value}`)
+    .join('\n');
+  const markdown = [
+    '| target | server | measured | met |',
+    '|---|---|---|---|',
+    ...checks.map((c) => `| ${c.target} | ${c.server} | ${c.value} | ${c.pass ? 'yes' : 'no'} |`),
+  ].join('\n');
   return { text, markdown };
 }
 
@@ -847,9 +1029,11 @@ async function main(): Promise<void> {
   if (!flags['no-build'] && SERVERS.some((s) => s !== 'bare')) {
     say('Building dist/ (npm run build) so Herald runs without a TypeScript loader …');
     const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('npm run build failed; fix the build or pass --no-build to use the existing dist/');
+    if (build.status !== 0)
+      throw new Error('npm run build failed; fix the build or pass --no-build to use the existing dist/');
   }
-  if (!existsSync(HERALD_CLI) && SERVERS.some((s) => s !== 'bare')) throw new Error(`${HERALD_CLI} is missing: run npm run build`);
+  if (!existsSync(HERALD_CLI) && SERVERS.some((s) => s !== 'bare'))
+    throw new Error(`${HERALD_CLI} is missing: run npm run build`);
 
   const stores = SERVERS.filter((s): s is StoreKind => s !== 'bare');
   const data = stores.length > 0 ? await prepareData(stores) : {};
@@ -872,7 +1056,9 @@ async function main(): Promise<void> {
       running.push(server);
       startupMs.push(server.startupMs);
       const idle = herald ? memory(server.child.pid as number) : null;
-      say(`${name}: ready in ${startupMs.map((x) => fmt(x)).join(', ')} ms (pid ${server.child.pid}${idle ? `, RSS ${fmt(idle.rssMiB)} MiB` : ''})`);
+      say(
+        `${name}: ready in ${startupMs.map((x) => fmt(x)).join(', ')} ms (pid ${server.child.pid}${idle ? `, RSS ${fmt(idle.rssMiB)} MiB` : ''})`,
+      );
       results.push({ server: name, startupMs, idle, after: null, backgroundCores: NaN, workloads: {}, alternated: {} });
     }
     // Then workload by workload, every server in turn, so that a workload's figures for the bare
@@ -904,11 +1090,15 @@ async function main(): Promise<void> {
           entry.measured = sorted[Math.floor((sorted.length - 1) / 2)] as Phase;
           if (warmup && warmup.errors > 0) entry.warmup = warmup;
           result.workloads[w.name] = entry;
-          const warn = warmup && warmup.errors > 0 ? `  (warm-up errors ${warmup.errors}: ${warmup.firstProblem ?? ''})` : '';
-          say(`   ${server.name.padEnd(9)} ${fmt(measured.rps).padStart(7)} req/s  p50 ${ms(measured.p50).padStart(6)}  p99 ${ms(measured.p99).padStart(6)} ms  ` +
-            `errors ${errorCell(measured)}  cores: server ${measured.serverCores.toFixed(2)} loadgen ${measured.loadgenCores.toFixed(2)} other ${measured.otherCores.toFixed(2)}${warn}`);
+          const warn =
+            warmup && warmup.errors > 0 ? `  (warm-up errors ${warmup.errors}: ${warmup.firstProblem ?? ''})` : '';
+          say(
+            `   ${server.name.padEnd(9)} ${fmt(measured.rps).padStart(7)} req/s  p50 ${ms(measured.p50).padStart(6)}  p99 ${ms(measured.p99).padStart(6)} ms  ` +
+              `errors ${errorCell(measured)}  cores: server ${measured.serverCores.toFixed(2)} loadgen ${measured.loadgenCores.toFixed(2)} other ${measured.otherCores.toFixed(2)}${warn}`,
+          );
           if (measured.firstProblem) say(`      first problem: ${measured.firstProblem.slice(0, 300)}`);
-          if (server.child.exitCode !== null) throw new Error(`${server.name} exited during ${w.name}; see ${server.logFile}`);
+          if (server.child.exitCode !== null)
+            throw new Error(`${server.name} exited during ${w.name}; see ${server.logFile}`);
         }
       }
     }
@@ -929,8 +1119,10 @@ async function main(): Promise<void> {
         const alternation: Alternation = { a, b, slices };
         (results[i] as ServerResult).alternated[`${a}/${b}`] = alternation;
         const t = alternationTotals(alternation);
-        say(`   ${server.name.padEnd(9)} ${a} ${fmt(t.aRps)} req/s, ${b} ${fmt(t.bRps)} req/s (× ${t.rpsRatio.toFixed(2)}); p50 ratio ${t.p50Ratio.toFixed(2)}; ` +
-          `errors ${alternationErrors(alternation)}`);
+        say(
+          `   ${server.name.padEnd(9)} ${a} ${fmt(t.aRps)} req/s, ${b} ${fmt(t.bRps)} req/s (× ${t.rpsRatio.toFixed(2)}); p50 ratio ${t.p50Ratio.toFixed(2)}; ` +
+            `errors ${alternationErrors(alternation)}`,
+        );
       }
     }
     for (const [i, server] of running.entries()) {
@@ -959,18 +1151,35 @@ async function main(): Promise<void> {
   const t = table(results);
   const checks = targets(results);
   const tt = targetsText(checks);
-  say('\n' + t.text);
+  say(`\n${t.text}`);
   say('\nTargets');
   say(tt.text);
-  say(`\nMachine: ${info.nproc} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}; PostgreSQL ${postgresVersion ?? '–'} and the load generator on the same machine.`);
+  say(
+    `\nMachine: ${info.nproc} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}; PostgreSQL ${postgresVersion ?? '–'} and the load generator on the same machine.`,
+  );
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const json = {
     machine: { ...info, sqlite: sqliteVersion, postgres: postgresVersion },
-    options: { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, rounds: ROUNDS, servers: order, workloads: SELECTED.map((w) => w.name), scale: SCALE, checkEvery: CHECK_EVERY },
+    options: {
+      duration: DURATION,
+      warmup: WARMUP,
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      servers: order,
+      workloads: SELECTED.map((w) => w.name),
+      scale: SCALE,
+      checkEvery: CHECK_EVERY,
+    },
     shape: SHAPE,
     data,
-    workloads: SELECTED.map((w) => ({ name: w.name, kind: w.kind, service: w.service, command: w.command, note: w.note })),
+    workloads: SELECTED.map((w) => ({
+      name: w.name,
+      kind: w.kind,
+      service: w.service,
+      command: w.command,
+      note: w.note,
+    })),
     servers: results,
     targets: checks,
     elapsedSeconds: (Date.now() - started) / 1000,
@@ -984,14 +1193,31 @@ async function main(): Promise<void> {
       const workloads = WORKLOADS.map((w) => `| ${w.name} | ${w.kind} | ${w.note} |`).join('\n');
       writeFileSync(file, `${BENCHMARKS_HEADER}\n| workload | kind | request |\n|---|---|---|\n${workloads}\n`);
     }
-    const subset = [ONLY ? `only ${SELECTED.map((w) => w.name).join(', ')}` : '', SERVERS.length < 3 ? `servers ${order.join(', ')}` : ''].filter(Boolean).join('; ');
-    const gen = Object.values(data).map((d) => `${d.kind} ${d.reused ? 'reused (generated earlier at' : 'generated at'} ${fmt(d.rowsPerSecond)} rows/s` +
-      ` (${fmt(d.totalRows)} rows in ${d.seconds.toFixed(0)} s)${d.reused ? ')' : ''}`).join('; ');
-    const startup = results.filter((r) => r.server !== 'bare').map((r) =>
-      `${r.server}: start-up to ready median ${fmt(median(r.startupMs))} ms (${r.startupMs.map((x) => fmt(x)).join(', ')}); ` +
-      `RSS idle ${fmt(r.idle?.rssMiB ?? NaN)} MiB, after the run ${fmt(r.after?.rssMiB ?? NaN)} MiB (peak ${fmt(r.after?.peakMiB ?? NaN)} MiB)`).join('  \n');
+    const subset = [
+      ONLY ? `only ${SELECTED.map((w) => w.name).join(', ')}` : '',
+      SERVERS.length < 3 ? `servers ${order.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    const gen = Object.values(data)
+      .map(
+        (d) =>
+          `${d.kind} ${d.reused ? 'reused (generated earlier at' : 'generated at'} ${fmt(d.rowsPerSecond)} rows/s` +
+          ` (${fmt(d.totalRows)} rows in ${d.seconds.toFixed(0)} s)${d.reused ? ')' : ''}`,
+      )
+      .join('; ');
+    const startup = results
+      .filter((r) => r.server !== 'bare')
+      .map(
+        (r) =>
+          `${r.server}: start-up to ready median ${fmt(median(r.startupMs))} ms (${r.startupMs.map((x) => fmt(x)).join(', ')}); ` +
+          `RSS idle ${fmt(r.idle?.rssMiB ?? NaN)} MiB, after the run ${fmt(r.after?.rssMiB ?? NaN)} MiB (peak ${fmt(r.after?.peakMiB ?? NaN)} MiB)`,
+      )
+      .join('  \n');
     // On PostgreSQL "other" includes the database's own backends, so only the other servers tell.
-    const otherDuring = results.filter((r) => r.server !== 'postgres').flatMap((r) => Object.values(r.workloads).map((w) => w.measured.otherCores));
+    const otherDuring = results
+      .filter((r) => r.server !== 'postgres')
+      .flatMap((r) => Object.values(r.workloads).map((w) => w.measured.otherCores));
     const contended = results.some((r) => r.backgroundCores > 0.3) || otherDuring.some((c) => c > 0.3);
     const section = `
 ## ${info.date.slice(0, 16).replace('T', ' ')} UTC — ${info.commit}${info.dirty ? ' (uncommitted changes)' : ''}${subset ? ` — partial run (${subset})` : ''}
@@ -1017,6 +1243,6 @@ ${tt.markdown}
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   const url = (service: string, command: string) =>
     `/v4/${service}/${command}?sdkappid=${SDKAPPID}&identifier=${ADMIN}&usersig=${sig}&random=1&contenttype=json`;
   const call = async (service: string, command: string, body: unknown) =>
-    (await (await fetch(base + url(service, command), { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+    (await (
+      await fetch(base + url(service, command), { method: 'POST', body: JSON.stringify(body) })
+    ).json()) as Record<string, unknown>;
 
   try {
     for (let i = 0; ; i++) {
@@ -71,22 +73,39 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     // A few accounts to read, subscribe to and send from, and users to subscribe.
-    await call('im_open_login_svc', 'multiaccount_import', { Accounts: Array.from({ length: 100 }, (_, i) => `s${i}`) });
+    await call('im_open_login_svc', 'multiaccount_import', {
+      Accounts: Array.from({ length: 100 }, (_, i) => `s${i}`),
+    });
     const accounts: string[] = [];
     for (let i = 0; i < 20; i++) {
-      accounts.push((await call('official_account_open_http_svc', 'create_official_account', { Owner_Account: ADMIN, Name: `soak ${i}` })).OfficialAccountUserID as string);
+      accounts.push(
+        (
+          await call('official_account_open_http_svc', 'create_official_account', {
+            Owner_Account: ADMIN,
+            Name: `soak ${i}`,
+          })
+        ).OfficialAccountUserID as string,
+      );
     }
 
     const codes = new Map<number, number>();
     let n = 0;
     const requests: autocannon.Request[] = [
-      { method: 'POST' as const, path: url('official_account_open_http_svc', 'get_official_account_info'), body: JSON.stringify({ OfficialAccountIdList: accounts.map((Official_Account) => ({ Official_Account })) }) },
+      {
+        method: 'POST' as const,
+        path: url('official_account_open_http_svc', 'get_official_account_info'),
+        body: JSON.stringify({ OfficialAccountIdList: accounts.map((Official_Account) => ({ Official_Account })) }),
+      },
       {
         method: 'POST' as const,
         path: url('official_account_open_http_svc', 'send_official_account_msg'),
         setupRequest: (req) => ({
           ...req,
-          body: JSON.stringify({ Official_Account: accounts[n % accounts.length], Random: n++, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `soak ${n}` } }] }),
+          body: JSON.stringify({
+            Official_Account: accounts[n % accounts.length],
+            Random: n++,
+            MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `soak ${n}` } }],
+          }),
         }),
       },
       {
@@ -94,10 +113,17 @@ async function main(): Promise<void> {
         path: url('official_account_open_http_svc', 'add_subscriber'),
         setupRequest: (req) => ({
           ...req,
-          body: JSON.stringify({ Official_Account: accounts[n++ % accounts.length], SubscriberList: [{ Subscriber_Account: `s${n % 100}` }] }),
+          body: JSON.stringify({
+            Official_Account: accounts[n++ % accounts.length],
+            SubscriberList: [{ Subscriber_Account: `s${n % 100}` }],
+          }),
         }),
       },
-      { method: 'POST' as const, path: url('official_account_open_http_svc', 'official_account_msg_get_simple'), body: JSON.stringify({ Official_Account: accounts[0], ReqMsgNumber: 20 }) },
+      {
+        method: 'POST' as const,
+        path: url('official_account_open_http_svc', 'official_account_msg_get_simple'),
+        body: JSON.stringify({ Official_Account: accounts[0], ReqMsgNumber: 20 }),
+      },
     ];
 
     const windows: { reqPerSec: number; p50: number; p99: number; rssMiB: number; errors: number }[] = [];
@@ -124,7 +150,9 @@ async function main(): Promise<void> {
         errors: result.errors + result.timeouts + result.non2xx,
       });
       const w = windows.at(-1);
-      console.log(`window ${round + 1}/${rounds}: ${w?.reqPerSec} req/s  p50 ${w?.p50} ms  p99 ${w?.p99} ms  RSS ${w?.rssMiB} MiB  transport errors ${w?.errors}`);
+      console.log(
+        `window ${round + 1}/${rounds}: ${w?.reqPerSec} req/s  p50 ${w?.p50} ms  p99 ${w?.p99} ms  RSS ${w?.rssMiB} MiB  transport errors ${w?.errors}`,
+      );
     }
 
     const problems: string[] = [];
@@ -137,11 +165,16 @@ async function main(): Promise<void> {
     if (last && early.length > 0) {
       const earlyP99 = Math.max(...early.map((w) => w.p99));
       const earlyRss = Math.max(...early.map((w) => w.rssMiB));
-      if (last.p99 > Math.max(2 * earlyP99, earlyP99 + 10)) problems.push(`p99 climbed from ${earlyP99} ms to ${last.p99} ms`);
+      if (last.p99 > Math.max(2 * earlyP99, earlyP99 + 10))
+        problems.push(`p99 climbed from ${earlyP99} ms to ${last.p99} ms`);
       if (last.rssMiB > earlyRss + 64) problems.push(`RSS climbed from ${earlyRss} MiB to ${last.rssMiB} MiB`);
     }
     console.log(`ErrorCodes seen: ${JSON.stringify(Object.fromEntries(codes))}`);
-    console.log(problems.length === 0 ? 'soak passed: latency and memory flat, no errors but rate limits' : `soak FAILED:\n- ${problems.join('\n- ')}`);
+    console.log(
+      problems.length === 0
+        ? 'soak passed: latency and memory flat, no errors but rate limits'
+        : `soak FAILED:\n- ${problems.join('\n- ')}`,
+    );
     process.exitCode = problems.length === 0 ? 0 : 1;
   } finally {
     child.kill('SIGTERM');

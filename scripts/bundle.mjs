@@ -15,6 +15,8 @@ await build({
   sourcemap: 'linked',
   external: ['better-sqlite3', 'pg-native'],
   // CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): type-check, then the conformance suite on SQLite and,
-# when HERALD_TEST_POSTGRES_URL is set, the same files again on PostgreSQL.
+# The README's test command (`npm test`): type-check, lint and format check (Biome), then the
+# conformance suite on SQLite and, when HERALD_TEST_POSTGRES_URL is set, the same files again on
+# PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
+npx biome check .
 files=(test/*.test.ts)
 echo "== conformance suite on SQLite"
 HERALD_TEST_STORE=sqlite node --import tsx --test --test-concurrency=1 "${files[@]}"

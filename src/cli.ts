@@ -8,8 +8,16 @@ import { banner } from './banner.ts';
 import { issueUserSig } from './auth/usersig.ts';
 import { newApp, saveApp } from './auth/apps.ts';
 import {
-  ConfigError, ENV_NAMES, parseAdmins, parseBeforeFailure, parseCallbackList, parseSdkAppId, parseWebhookUrl, readEnv,
-  resolveConfig, type ConfigInput,
+  ConfigError,
+  ENV_NAMES,
+  parseAdmins,
+  parseBeforeFailure,
+  parseCallbackList,
+  parseSdkAppId,
+  parseWebhookUrl,
+  readEnv,
+  resolveConfig,
+  type ConfigInput,
 } from './config.ts';
 import type { AppRecord } from './store/records.ts';
 import { openStore } from './store/open.ts';
@@ -53,11 +61,16 @@ async function withStore<T>(flags: { data?: string }, work: (store: Store) => Pr
 }
 
 function describeApp(app: AppRecord): string {
-  const limits = Object.entries(app.rateLimits).map(([k, v]) => `${k}=${v}/s`).join(' ') || 'documented defaults';
-  return `${app.sdkappid}  admins=${app.admins.join(',')}  officialAccounts=${app.officialAccountEnabled ? 'on' : 'off'}` +
+  const limits =
+    Object.entries(app.rateLimits)
+      .map(([k, v]) => `${k}=${v}/s`)
+      .join(' ') || 'documented defaults';
+  return (
+    `${app.sdkappid}  admins=${app.admins.join(',')}  officialAccounts=${app.officialAccountEnabled ? 'on' : 'off'}` +
     `  maxOfficialAccounts=${app.maxOfficialAccounts}  rateLimits=${limits}  send=${app.sendPerSecond}/s,${app.sendPerHour}/h` +
     `  webhook=${app.webhook.url ?? 'none'}${app.webhook.token ? ' (signed)' : ''}` +
-    `${app.webhook.off.length > 0 ? ` off=${app.webhook.off.join(',')}` : ''}  beforeFailure=${app.webhook.beforeFailure}`;
+    `${app.webhook.off.length > 0 ? ` off=${app.webhook.off.join(',')}` : ''}  beforeFailure=${app.webhook.beforeFailure}`
+  );
 }
 
 function parsePositive(name: string, raw: string): number {
@@ -109,15 +122,28 @@ function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
     next.secretKey = flags.key;
   }
   if (flags.admin !== undefined) next.admins = parseAdmins('--admin', flags.admin);
-  if (flags.maxOfficialAccounts !== undefined) next.maxOfficialAccounts = parsePositive('--max-official-accounts', flags.maxOfficialAccounts);
-  if (flags.officialAccount !== undefined) next.officialAccountEnabled = parseSwitch('--official-account', flags.officialAccount);
+  if (flags.maxOfficialAccounts !== undefined)
+    next.maxOfficialAccounts = parsePositive('--max-official-accounts', flags.maxOfficialAccounts);
+  if (flags.officialAccount !== undefined)
+    next.officialAccountEnabled = parseSwitch('--official-account', flags.officialAccount);
   if (flags.sendPerSecond !== undefined) next.sendPerSecond = parsePositive('--send-per-second', flags.sendPerSecond);
   if (flags.sendPerHour !== undefined) next.sendPerHour = parsePositive('--send-per-hour', flags.sendPerHour);
-  if (flags.webhookUrl !== undefined) next.webhook = { ...next.webhook, url: flags.webhookUrl === '' ? null : parseWebhookUrl('--webhook-url', flags.webhookUrl) };
-  if (flags.webhookToken !== undefined) next.webhook = { ...next.webhook, token: flags.webhookToken === '' ? null : flags.webhookToken };
-  if (flags.webhookOff !== undefined) next.webhook = { ...next.webhook, off: parseCallbackList('--webhook-off', flags.webhookOff) };
-  if (flags.webhookBeforeFailure !== undefined) next.webhook = { ...next.webhook, beforeFailure: parseBeforeFailure('--webhook-before-failure', flags.webhookBeforeFailure) };
-  if (flags.rateLimit !== undefined) next.rateLimits = { ...next.rateLimits, '*': parsePositive('--rate-limit', flags.rateLimit) };
+  if (flags.webhookUrl !== undefined)
+    next.webhook = {
+      ...next.webhook,
+      url: flags.webhookUrl === '' ? null : parseWebhookUrl('--webhook-url', flags.webhookUrl),
+    };
+  if (flags.webhookToken !== undefined)
+    next.webhook = { ...next.webhook, token: flags.webhookToken === '' ? null : flags.webhookToken };
+  if (flags.webhookOff !== undefined)
+    next.webhook = { ...next.webhook, off: parseCallbackList('--webhook-off', flags.webhookOff) };
+  if (flags.webhookBeforeFailure !== undefined)
+    next.webhook = {
+      ...next.webhook,
+      beforeFailure: parseBeforeFailure('--webhook-before-failure', flags.webhookBeforeFailure),
+    };
+  if (flags.rateLimit !== undefined)
+    next.rateLimits = { ...next.rateLimits, '*': parsePositive('--rate-limit', flags.rateLimit) };
   return next;
 }
 
@@ -211,9 +237,18 @@ dataOption(program.command('usersig <identifier>'))
       await withStore(flags, async (store) => {
         const wanted = flags.sdkappid ?? (config.app ? String(config.app.sdkappid) : undefined);
         const apps = await store.listApps();
-        const app = wanted !== undefined ? apps.find((a) => a.sdkappid === parseSdkAppId('--sdkappid', wanted)) : apps.length === 1 ? apps[0] : undefined;
+        const app =
+          wanted !== undefined
+            ? apps.find((a) => a.sdkappid === parseSdkAppId('--sdkappid', wanted))
+            : apps.length === 1
+              ? apps[0]
+              : undefined;
         if (app === undefined) {
-          throw new ConfigError(wanted !== undefined ? `no app ${wanted} in this data directory` : `${apps.length} apps here; choose one with --sdkappid`);
+          throw new ConfigError(
+            wanted !== undefined
+              ? `no app ${wanted} in this data directory`
+              : `${apps.length} apps here; choose one with --sdkappid`,
+          );
         }
         process.stdout.write(`${issueUserSig(app.secretKey, app.sdkappid, identifier, expire, now())}\n`);
       });
@@ -221,20 +256,22 @@ dataOption(program.command('usersig <identifier>'))
   );
 
 const appCmd = program.command('app').description('manage apps (SDKAppID, key, admins, limits)');
-appOptions(appCmd.command('add').description('add an app').option('--sdkappid <id>', 'SDKAppID (default: random 14xxxxxxxx)'))
-  .action((flags: AppFlags) =>
-    run(async () => {
-      await withStore(flags, async (store) => {
-        const sdkappid = flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined;
-        if (sdkappid !== undefined && (await store.getApp(sdkappid))) throw new ConfigError(`app ${sdkappid} already exists; use "herald app set"`);
-        const app = applyAppFlags(newApp(sdkappid !== undefined ? { sdkappid } : {}, now()), flags);
-        await saveApp(store, app, now());
-        process.stdout.write(`added ${describeApp(app)}\nsecret key ${app.secretKey}\n`);
-      });
-    }),
-  );
-appOptions(appCmd.command('set <sdkappid>').description('change settings of an app'))
-  .action((id: string, flags: AppFlags) =>
+appOptions(
+  appCmd.command('add').description('add an app').option('--sdkappid <id>', 'SDKAppID (default: random 14xxxxxxxx)'),
+).action((flags: AppFlags) =>
+  run(async () => {
+    await withStore(flags, async (store) => {
+      const sdkappid = flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined;
+      if (sdkappid !== undefined && (await store.getApp(sdkappid)))
+        throw new ConfigError(`app ${sdkappid} already exists; use "herald app set"`);
+      const app = applyAppFlags(newApp(sdkappid !== undefined ? { sdkappid } : {}, now()), flags);
+      await saveApp(store, app, now());
+      process.stdout.write(`added ${describeApp(app)}\nsecret key ${app.secretKey}\n`);
+    });
+  }),
+);
+appOptions(appCmd.command('set <sdkappid>').description('change settings of an app')).action(
+  (id: string, flags: AppFlags) =>
     run(async () => {
       await withStore(flags, async (store) => {
         const existing = await store.getApp(parseSdkAppId('sdkappid', id));
@@ -244,15 +281,14 @@ appOptions(appCmd.command('set <sdkappid>').description('change settings of an a
         process.stdout.write(`updated ${describeApp(app)}\n`);
       });
     }),
-  );
-dataOption(appCmd.command('list').description('list apps'))
-  .action((flags: { data?: string }) =>
-    run(async () => {
-      await withStore(flags, async (store) => {
-        for (const app of await store.listApps()) process.stdout.write(`${describeApp(app)}\n`);
-      });
-    }),
-  );
+);
+dataOption(appCmd.command('list').description('list apps')).action((flags: { data?: string }) =>
+  run(async () => {
+    await withStore(flags, async (store) => {
+      for (const app of await store.listApps()) process.stdout.write(`${describeApp(app)}\n`);
+    });
+  }),
+);
 
 dataOption(program.command('webhooks'))
   .description('list recent webhook deliveries (newest first) with status, attempts and last error')
@@ -261,27 +297,37 @@ dataOption(program.command('webhooks'))
   .option('--official-account <id>', 'only this official account')
   .option('--limit <n>', 'how many', '50')
   .option('--json', 'one JSON object per line, bodies included')
-  .action((flags: { data?: string; sdkappid?: string; status?: string; officialAccount?: string; limit: string; json?: boolean }) =>
-    run(async () => {
-      if (flags.status !== undefined && !['pending', 'delivered', 'cancelled'].includes(flags.status)) {
-        throw new ConfigError(`--status must be pending, delivered or cancelled, got "${flags.status}"`);
-      }
-      await withStore(flags, async (store) => {
-        const events = await store.listWebhooks({
-          sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,
-          status: flags.status as 'pending' | 'delivered' | 'cancelled' | undefined,
-          officialAccountId: flags.officialAccount,
-          limit: Math.min(1000, parsePositive('--limit', flags.limit)),
-        });
-        for (const e of events) {
-          if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-          else {
-            process.stdout.write(`${e.id}  ${new Date(e.createdAt).toISOString()}  ${e.sdkappid}  ${e.command.replace('OfficialAccount.', '')}  ` +
-              `${e.officialAccountId}  ${e.status}  attempts=${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ''}\n`);
-          }
+  .action(
+    (flags: {
+      data?: string;
+      sdkappid?: string;
+      status?: string;
+      officialAccount?: string;
+      limit: string;
+      json?: boolean;
+    }) =>
+      run(async () => {
+        if (flags.status !== undefined && !['pending', 'delivered', 'cancelled'].includes(flags.status)) {
+          throw new ConfigError(`--status must be pending, delivered or cancelled, got "${flags.status}"`);
         }
-      });
-    }),
+        await withStore(flags, async (store) => {
+          const events = await store.listWebhooks({
+            sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,
+            status: flags.status as 'pending' | 'delivered' | 'cancelled' | undefined,
+            officialAccountId: flags.officialAccount,
+            limit: Math.min(1000, parsePositive('--limit', flags.limit)),
+          });
+          for (const e of events) {
+            if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+            else {
+              process.stdout.write(
+                `${e.id}  ${new Date(e.createdAt).toISOString()}  ${e.sdkappid}  ${e.command.replace('OfficialAccount.', '')}  ` +
+                  `${e.officialAccountId}  ${e.status}  attempts=${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ''}\n`,
+              );
+            }
+          }
+        });
+      }),
   );
 
 dataOption(program.command('export <file>'))
@@ -296,7 +342,7 @@ dataOption(program.command('export <file>'))
   );
 
 dataOption(program.command('import <file>'))
-  .description('load an export into this server\'s store, which must be empty; verifies every table\'s count')
+  .description("load an export into this server's store, which must be empty; verifies every table's count")
   .action((file: string, flags: { data?: string }) =>
     run(async () => {
       await withStore(flags, async (store) => {
@@ -307,7 +353,9 @@ dataOption(program.command('import <file>'))
   );
 
 function describeCounts(counts: Record<string, number>): string {
-  return Object.entries(counts).map(([table, n]) => `${table}=${n}`).join(' ');
+  return Object.entries(counts)
+    .map(([table, n]) => `${table}=${n}`)
+    .join(' ');
 }
 
 await program.parseAsync(process.argv);

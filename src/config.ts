@@ -51,13 +51,35 @@ export interface HeraldConfig {
 }
 
 /** The names a user can set; each maps to an env var HERALD_<NAME> and a flag --<name>. */
-export type ConfigInput = Partial<Record<
-  'host' | 'port' | 'data' | 'sdkappid' | 'secretKey' | 'admin' | 'tlsCert' | 'tlsKey' | 'logLevel' | 'rateLimit'
-  | 'sendPerSecond' | 'sendPerHour' | 'webhookUrl' | 'webhookToken' | 'webhookOff' | 'webhookRetryMs' | 'webhookBeforeFailure'
-  | 'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'redisUrl' | 'webhookLeaseMs'
-  | 'authFailureLimit' | 'requestTimeoutMs',
-  string
->>;
+export type ConfigInput = Partial<
+  Record<
+    | 'host'
+    | 'port'
+    | 'data'
+    | 'sdkappid'
+    | 'secretKey'
+    | 'admin'
+    | 'tlsCert'
+    | 'tlsKey'
+    | 'logLevel'
+    | 'rateLimit'
+    | 'sendPerSecond'
+    | 'sendPerHour'
+    | 'webhookUrl'
+    | 'webhookToken'
+    | 'webhookOff'
+    | 'webhookRetryMs'
+    | 'webhookBeforeFailure'
+    | 'databaseUrl'
+    | 'databasePoolSize'
+    | 'databaseStatementTimeoutMs'
+    | 'redisUrl'
+    | 'webhookLeaseMs'
+    | 'authFailureLimit'
+    | 'requestTimeoutMs',
+    string
+  >
+>;
 
 export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   host: 'HERALD_HOST',
@@ -111,12 +133,22 @@ export function parseSdkAppId(name: string, raw: string): number {
 }
 
 export function parseAdmins(name: string, raw: string): string[] {
-  const admins = [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const admins = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   if (admins.length === 0) throw new ConfigError(`${name} must name at least one admin identifier`);
-  if (admins.length > MAX_ADMINS) throw new ConfigError(`${name} names ${admins.length} admins; an app has at most ${MAX_ADMINS}`);
+  if (admins.length > MAX_ADMINS)
+    throw new ConfigError(`${name} names ${admins.length} admins; an app has at most ${MAX_ADMINS}`);
   for (const admin of admins) {
     if (Buffer.byteLength(admin) > MAX_USER_ID_BYTES || !/^[\x21-\x7e]+$/.test(admin)) {
-      throw new ConfigError(`${name}: "${admin}" is not a valid identifier (printable ASCII without spaces, at most ${MAX_USER_ID_BYTES} bytes)`);
+      throw new ConfigError(
+        `${name}: "${admin}" is not a valid identifier (printable ASCII without spaces, at most ${MAX_USER_ID_BYTES} bytes)`,
+      );
     }
   }
   return admins;
@@ -129,7 +161,8 @@ function parseUrl(name: string, raw: string, protocols: string[]): string {
   } catch {
     // reported below
   }
-  if (!protocols.includes(protocol)) throw new ConfigError(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+  if (!protocols.includes(protocol))
+    throw new ConfigError(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
   return raw;
 }
 
@@ -140,14 +173,23 @@ export function parseWebhookUrl(name: string, raw: string): string {
   } catch {
     throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
   return raw;
 }
 
 export function parseCallbackList(name: string, raw: string): string[] {
-  const names = [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const names = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   for (const command of names) {
-    if (!isCallbackCommand(command)) throw new ConfigError(`${name}: "${command}" is not an OfficialAccount.* CallbackCommand`);
+    if (!isCallbackCommand(command))
+      throw new ConfigError(`${name}: "${command}" is not an OfficialAccount.* CallbackCommand`);
   }
   return names;
 }
@@ -171,8 +213,10 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
 
   let app: AppSeed | null = null;
   if (input.sdkappid !== undefined || input.secretKey !== undefined) {
-    if (input.sdkappid === undefined) throw new ConfigError(`${label('secretKey')} is set but HERALD_SDKAPPID is not; set both or neither`);
-    if (input.secretKey === undefined) throw new ConfigError(`${label('sdkappid')} is set but HERALD_SECRET_KEY is not; set both or neither`);
+    if (input.sdkappid === undefined)
+      throw new ConfigError(`${label('secretKey')} is set but HERALD_SDKAPPID is not; set both or neither`);
+    if (input.secretKey === undefined)
+      throw new ConfigError(`${label('sdkappid')} is set but HERALD_SECRET_KEY is not; set both or neither`);
     app = { sdkappid: parseSdkAppId(label('sdkappid'), input.sdkappid), secretKey: input.secretKey, admins };
   }
 
@@ -190,7 +234,10 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
       url: parseWebhookUrl(label('webhookUrl'), input.webhookUrl),
       token: input.webhookToken ?? null,
       off: input.webhookOff !== undefined ? parseCallbackList(label('webhookOff'), input.webhookOff) : [],
-      beforeFailure: input.webhookBeforeFailure !== undefined ? parseBeforeFailure(label('webhookBeforeFailure'), input.webhookBeforeFailure) : 'allow',
+      beforeFailure:
+        input.webhookBeforeFailure !== undefined
+          ? parseBeforeFailure(label('webhookBeforeFailure'), input.webhookBeforeFailure)
+          : 'allow',
     };
   } else {
     for (const key of ['webhookToken', 'webhookOff', 'webhookBeforeFailure'] as const) {
@@ -206,19 +253,44 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     admins,
     tls,
     logLevel,
-    rateLimit: input.rateLimit !== undefined ? parseInteger(label('rateLimit'), input.rateLimit, 0, 1_000_000_000) : null,
-    sendPerSecond: input.sendPerSecond !== undefined ? parseInteger(label('sendPerSecond'), input.sendPerSecond, 0, 1_000_000_000) : null,
-    sendPerHour: input.sendPerHour !== undefined ? parseInteger(label('sendPerHour'), input.sendPerHour, 0, 1_000_000_000) : null,
+    rateLimit:
+      input.rateLimit !== undefined ? parseInteger(label('rateLimit'), input.rateLimit, 0, 1_000_000_000) : null,
+    sendPerSecond:
+      input.sendPerSecond !== undefined
+        ? parseInteger(label('sendPerSecond'), input.sendPerSecond, 0, 1_000_000_000)
+        : null,
+    sendPerHour:
+      input.sendPerHour !== undefined ? parseInteger(label('sendPerHour'), input.sendPerHour, 0, 1_000_000_000) : null,
     webhook,
-    webhookRetryMs: input.webhookRetryMs !== undefined ? parseInteger(label('webhookRetryMs'), input.webhookRetryMs, 1, 3_600_000) : 1000,
-    webhookLeaseMs: input.webhookLeaseMs !== undefined ? parseInteger(label('webhookLeaseMs'), input.webhookLeaseMs, 1000, 3_600_000) : 15_000,
-    databaseUrl: input.databaseUrl !== undefined ? parseUrl(label('databaseUrl'), input.databaseUrl, ['postgres:', 'postgresql:']) : null,
-    databasePoolSize: input.databasePoolSize !== undefined ? parseInteger(label('databasePoolSize'), input.databasePoolSize, 1, 1000) : 10,
-    databaseStatementTimeoutMs: input.databaseStatementTimeoutMs !== undefined
-      ? parseInteger(label('databaseStatementTimeoutMs'), input.databaseStatementTimeoutMs, 0, 3_600_000) : 5000,
+    webhookRetryMs:
+      input.webhookRetryMs !== undefined
+        ? parseInteger(label('webhookRetryMs'), input.webhookRetryMs, 1, 3_600_000)
+        : 1000,
+    webhookLeaseMs:
+      input.webhookLeaseMs !== undefined
+        ? parseInteger(label('webhookLeaseMs'), input.webhookLeaseMs, 1000, 3_600_000)
+        : 15_000,
+    databaseUrl:
+      input.databaseUrl !== undefined
+        ? parseUrl(label('databaseUrl'), input.databaseUrl, ['postgres:', 'postgresql:'])
+        : null,
+    databasePoolSize:
+      input.databasePoolSize !== undefined
+        ? parseInteger(label('databasePoolSize'), input.databasePoolSize, 1, 1000)
+        : 10,
+    databaseStatementTimeoutMs:
+      input.databaseStatementTimeoutMs !== undefined
+        ? parseInteger(label('databaseStatementTimeoutMs'), input.databaseStatementTimeoutMs, 0, 3_600_000)
+        : 5000,
     redisUrl: input.redisUrl !== undefined ? parseUrl(label('redisUrl'), input.redisUrl, ['redis:', 'rediss:']) : null,
-    authFailureLimit: input.authFailureLimit !== undefined ? parseInteger(label('authFailureLimit'), input.authFailureLimit, 0, 1_000_000) : 50,
-    requestTimeoutMs: input.requestTimeoutMs !== undefined ? parseInteger(label('requestTimeoutMs'), input.requestTimeoutMs, 100, 600_000) : 15_000,
+    authFailureLimit:
+      input.authFailureLimit !== undefined
+        ? parseInteger(label('authFailureLimit'), input.authFailureLimit, 0, 1_000_000)
+        : 50,
+    requestTimeoutMs:
+      input.requestTimeoutMs !== undefined
+        ? parseInteger(label('requestTimeoutMs'), input.requestTimeoutMs, 100, 600_000)
+        : 15_000,
     bodyLimit: 1024 * 1024,
   };
 }

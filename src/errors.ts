@@ -17,7 +17,7 @@ export const ERRORS = {
   // UserSig (platform.md §2.2, §3.5)
   70001: 'UserSig expired; generate a new one',
   70003: 'UserSig is invalid and could not be parsed',
-  70009: 'UserSig verification failed; check that it was generated with this app\'s secret key',
+  70009: "UserSig verification failed; check that it was generated with this app's secret key",
   70013: 'identifier in the URL does not match the identifier the UserSig was issued for',
   70014: 'sdkappid in the URL does not match the SDKAppID the UserSig was issued for',
   70016: 'no secret key exists for this SDKAppID',

@@ -4,8 +4,14 @@
  * failure Fastify itself detects. Also the in-process API: `startHerald()`.
  */
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Writable } from 'node:stream';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { AppRegistry, newApp, saveApp, type NewAppOptions } from './auth/apps.ts';
 import { UserSigVerifier } from './auth/verifier.ts';
 import type { LogLevel } from './config.ts';
@@ -100,7 +106,11 @@ function elapsedMs(reply: { elapsedTime: number }): number {
   return Math.round(reply.elapsedTime * 100) / 100;
 }
 
-async function seedApps(store: Store, options: HeraldOptions, now: number): Promise<{ apps: AppRecord[]; created: boolean }> {
+async function seedApps(
+  store: Store,
+  options: HeraldOptions,
+  now: number,
+): Promise<{ apps: AppRecord[]; created: boolean }> {
   const seeds = options.apps ?? [];
   if (seeds.length === 0) {
     const existing = [...(await store.listApps())].sort((a, b) => a.createdAt - b.createdAt);
@@ -125,13 +135,17 @@ async function seedApps(store: Store, options: HeraldOptions, now: number): Prom
     const existing = seed.sdkappid !== undefined ? await store.getApp(seed.sdkappid) : undefined;
     // The configured key and admins win over what is stored; other settings are kept.
     const app: AppRecord = existing
-      ? { ...existing, secretKey: seed.secretKey ?? existing.secretKey, admins: seed.admins ?? existing.admins,
+      ? {
+          ...existing,
+          secretKey: seed.secretKey ?? existing.secretKey,
+          admins: seed.admins ?? existing.admins,
           ...(seed.maxOfficialAccounts !== undefined && { maxOfficialAccounts: seed.maxOfficialAccounts }),
           ...(seed.officialAccountEnabled !== undefined && { officialAccountEnabled: seed.officialAccountEnabled }),
           ...(seed.rateLimits !== undefined && { rateLimits: seed.rateLimits }),
           ...(seed.sendPerSecond !== undefined && { sendPerSecond: seed.sendPerSecond }),
           ...(seed.sendPerHour !== undefined && { sendPerHour: seed.sendPerHour }),
-          ...(seed.webhook !== undefined && { webhook: { ...existing.webhook, ...seed.webhook } }) }
+          ...(seed.webhook !== undefined && { webhook: { ...existing.webhook, ...seed.webhook } }),
+        }
       : newApp(seed, now);
     await saveApp(store, app, now);
     apps.push(app);
@@ -156,12 +170,17 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
     const shared: SharedDeps = {
       apps,
       limiters,
-      sendLimits: new AccountSendLimits(limiters, { perSecond: options.sendPerSecond ?? null, perHour: options.sendPerHour ?? null }),
+      sendLimits: new AccountSendLimits(limiters, {
+        perSecond: options.sendPerSecond ?? null,
+        perHour: options.sendPerHour ?? null,
+      }),
       webhooks: new WebhookGateway(options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS),
     };
     const server = buildServer(store, shared, options, clock);
     if (options.databaseUrl && !redis) {
-      server.log.warn('PostgreSQL without HERALD_REDIS_URL: rate and send limits are counted per node, not across nodes');
+      server.log.warn(
+        'PostgreSQL without HERALD_REDIS_URL: rate and send limits are counted per node, not across nodes',
+      );
     }
     const dispatcher = new WebhookDispatcher(store, {
       retryMs: options.webhookRetryMs ?? 1000,
@@ -177,8 +196,11 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
     // on PostgreSQL another node may be waiting for a webhook, so only older sends are.
     const timeoutSeconds = Math.ceil((options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS) / 1000);
     const settleSends = (abandonAfterSeconds: number) =>
-      settleAbandonedSends({ store, webhooks: shared.webhooks, sendLimits: shared.sendLimits, getApp: (id) => apps.get(id) }, clock(), abandonAfterSeconds)
-        .catch((e: unknown) => server.log.error({ err: e }, 'settling abandoned sends failed'));
+      settleAbandonedSends(
+        { store, webhooks: shared.webhooks, sendLimits: shared.sendLimits, getApp: (id) => apps.get(id) },
+        clock(),
+        abandonAfterSeconds,
+      ).catch((e: unknown) => server.log.error({ err: e }, 'settling abandoned sends failed'));
     await settleSends(store.kind === 'sqlite' ? 0 : timeoutSeconds + 3);
     const settler = setInterval(() => void settleSends(timeoutSeconds + 3), 2000);
     settler.unref();
@@ -197,7 +219,8 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
         // In-flight requests finish first, then deliveries in flight; only then is the store
         // closed. Undelivered events stay in the outbox for the next start.
         clearInterval(settler);
-        closing ??= server.close()
+        closing ??= server
+          .close()
           .then(() => dispatcher.stop())
           .then(() => store.close())
           .then(async () => {
@@ -242,10 +265,14 @@ function buildServer(store: Store, shared: SharedDeps, options: HeraldOptions, c
     // 400/414 pages (which would also echo the URL, UserSig included): a path segment longer than
     // any service or command is an unknown resource (60009), an undecodable path 60002.
     frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-      const envelope = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-        ? fail(60009, 'request resource error: use POST /v4/<service>/<command>')
-        : fail(60002, 'HTTP request could not be parsed');
-      request.log.info({ path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code, ms: elapsedMs(reply) }, 'call');
+      const envelope =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? fail(60009, 'request resource error: use POST /v4/<service>/<command>')
+          : fail(60002, 'HTTP request could not be parsed');
+      request.log.info(
+        { path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code, ms: elapsedMs(reply) },
+        'call',
+      );
       return reply.code(200).send(envelope);
     },
     ...(options.tls && { https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } }),
@@ -288,7 +315,8 @@ function buildServer(store: Store, shared: SharedDeps, options: HeraldOptions, c
         code: outcome.envelope.ErrorCode,
         ms: Math.round((performance.now() - started) * 100) / 100,
       };
-      if (outcome.internalError !== undefined) request.log.error({ ...line, err: outcome.internalError }, 'call failed');
+      if (outcome.internalError !== undefined)
+        request.log.error({ ...line, err: outcome.internalError }, 'call failed');
       else request.log.info(line, 'call');
       return reply.code(200).send(outcome.envelope);
     },
@@ -310,10 +338,14 @@ function buildServer(store: Store, shared: SharedDeps, options: HeraldOptions, c
   });
 
   server.setErrorHandler((error: FastifyError, request, reply) => {
-    const envelope = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-      ? fail(60003, `request body exceeds ${bodyLimit} bytes`)
-      : fail(60002, 'HTTP request could not be parsed');
-    request.log.info({ path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code, ms: elapsedMs(reply) }, 'call');
+    const envelope =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? fail(60003, `request body exceeds ${bodyLimit} bytes`)
+        : fail(60002, 'HTTP request could not be parsed');
+    request.log.info(
+      { path: redactUrl(request.url), code: envelope.ErrorCode, reason: error.code, ms: elapsedMs(reply) },
+      'call',
+    );
     return reply.code(200).send(envelope);
   });
 

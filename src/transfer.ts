@@ -30,7 +30,10 @@ export async function exportStore(store: Store, file: string): Promise<Counts> {
   const out: Writable = file.endsWith('.gz') ? createGzip() : sink;
   if (out !== sink) out.pipe(sink);
   const counts = Object.fromEntries(TABLES.map((t) => [t, 0])) as Counts;
-  await write(out, JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, source: store.kind, tables: TABLES }));
+  await write(
+    out,
+    JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, source: store.kind, tables: TABLES }),
+  );
   for (const table of TABLES) {
     for await (const row of store.exportRows(table)) {
       await write(out, JSON.stringify({ t: table, r: row }));
@@ -47,7 +50,8 @@ export class ImportError extends Error {}
 
 export async function importStore(store: Store, file: string): Promise<Counts> {
   for (const table of TABLES) {
-    if ((await store.countRows(table)) > 0) throw new ImportError(`the target store is not empty (${table} has rows); import into a new store`);
+    if ((await store.countRows(table)) > 0)
+      throw new ImportError(`the target store is not empty (${table} has rows); import into a new store`);
   }
   try {
     return await loadFile(store, file);
@@ -58,7 +62,8 @@ export async function importStore(store: Store, file: string): Promise<Counts> {
   }
 }
 
-async function loadFile(store: Store, file: string): Promise<Counts> {  let input: Readable = createReadStream(file);
+async function loadFile(store: Store, file: string): Promise<Counts> {
+  let input: Readable = createReadStream(file);
   if (file.endsWith('.gz')) input = input.pipe(createGunzip());
   const lines = createInterface({ input, crlfDelay: Infinity });
 
@@ -82,10 +87,18 @@ async function loadFile(store: Store, file: string): Promise<Counts> {  let inpu
     } catch {
       throw new ImportError(`line ${lineNo} of ${file} is not JSON`);
     }
-    const record = parsed as { format?: string; version?: number; t?: TableName; r?: Record<string, unknown>; end?: boolean; counts?: Counts };
+    const record = parsed as {
+      format?: string;
+      version?: number;
+      t?: TableName;
+      r?: Record<string, unknown>;
+      end?: boolean;
+      counts?: Counts;
+    };
     if (!header) {
       if (record.format !== EXPORT_FORMAT) throw new ImportError(`${file} is not a Herald export (line 1)`);
-      if (record.version !== EXPORT_VERSION) throw new ImportError(`${file} has export version ${record.version}; this Herald reads ${EXPORT_VERSION}`);
+      if (record.version !== EXPORT_VERSION)
+        throw new ImportError(`${file} has export version ${record.version}; this Herald reads ${EXPORT_VERSION}`);
       header = true;
       continue;
     }
@@ -93,7 +106,8 @@ async function loadFile(store: Store, file: string): Promise<Counts> {  let inpu
       expected = record.counts ?? null;
       break;
     }
-    if (record.t === undefined || record.r === undefined || !TABLES.includes(record.t)) throw new ImportError(`line ${lineNo}: not a row of a known table`);
+    if (record.t === undefined || record.r === undefined || !TABLES.includes(record.t))
+      throw new ImportError(`line ${lineNo}: not a row of a known table`);
     if (record.t !== batchTable || batch.length >= IMPORT_BATCH) {
       await flush();
       batchTable = record.t;
@@ -107,7 +121,9 @@ async function loadFile(store: Store, file: string): Promise<Counts> {  let inpu
   for (const table of TABLES) {
     const stored = await store.countRows(table);
     if (counts[table] !== expected[table] || stored !== expected[table]) {
-      throw new ImportError(`${table}: the export lists ${expected[table]} rows, ${counts[table]} were read and ${stored} are stored`);
+      throw new ImportError(
+        `${table}: the export lists ${expected[table]} rows, ${counts[table]} were read and ${stored} are stored`,
+      );
     }
   }
   return counts;

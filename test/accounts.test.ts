@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { ADMIN, Client, SDKAPPID, SECRET_KEY, importAccounts, startTestHerald, stores, type Envelope, type StoreKind, type TestHerald } from './helpers/harness.ts';
+import {
+  ADMIN,
+  Client,
+  SDKAPPID,
+  SECRET_KEY,
+  importAccounts,
+  startTestHerald,
+  stores,
+  type StoreKind,
+  type TestHerald,
+} from './helpers/harness.ts';
 import { assertFail, assertOk, exactBytes } from './helpers/assertions.ts';
 
 const CJK = '中'; // 3 bytes in UTF-8
@@ -41,11 +51,17 @@ async function status(client: Client, userId: string): Promise<string | undefine
  * No REST command of Herald reads an account's profile back, so the stored Nick/FaceUrl are
  * read from the SQLite file (read-only, a separate connection). Other stores: not available.
  */
-function storedProfile(store: StoreKind, herald: TestHerald, userId: string): { nick: string; face_url: string } | undefined {
+function storedProfile(
+  store: StoreKind,
+  herald: TestHerald,
+  userId: string,
+): { nick: string; face_url: string } | undefined {
   if (store !== 'sqlite') return undefined;
   const db = new Database(join(herald.dataDir, 'herald.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare('SELECT nick, face_url FROM accounts WHERE user_id = ?').get(userId) as { nick: string; face_url: string } | undefined;
+    const row = db.prepare('SELECT nick, face_url FROM accounts WHERE user_id = ?').get(userId) as
+      | { nick: string; face_url: string }
+      | undefined;
     assert.ok(row, `no stored account row for ${userId}`);
     return row;
   } finally {
@@ -66,7 +82,11 @@ for (const store of stores()) {
     describe('account_import', () => {
       it('imports with UserID and stores Nick and FaceUrl', async () => {
         assert.equal(await status(admin, 'imp_user1'), 'NotImported');
-        const res = await admin.account('account_import', { UserID: 'imp_user1', Nick: 'Alice 中文 😀', FaceUrl: 'http://x.example/a.png' });
+        const res = await admin.account('account_import', {
+          UserID: 'imp_user1',
+          Nick: 'Alice 中文 😀',
+          FaceUrl: 'http://x.example/a.png',
+        });
         assertOk(res);
         assert.equal(await status(admin, 'imp_user1'), 'Imported');
         const profile = storedProfile(store, herald, 'imp_user1');
@@ -145,7 +165,11 @@ for (const store of stores()) {
         }
       });
 
-      for (const [label, unit] of [['ASCII', 'a'], ['CJK', CJK], ['emoji', EMOJI]] as const) {
+      for (const [label, unit] of [
+        ['ASCII', 'a'],
+        ['CJK', CJK],
+        ['emoji', EMOJI],
+      ] as const) {
         it(`Nick of 500 bytes (${label}) is accepted, 501 bytes → 40601`, async () => {
           const id = `nick_${label}`;
           const at = exactBytes(500, unit);
@@ -155,7 +179,7 @@ for (const store of stores()) {
 
           const overId = `nick_over_${label}`;
           // One byte over, and one character (of this kind) that makes it over.
-          const overByByte = at + 'a';
+          const overByByte = `${at}a`;
           const overByChar = unit.repeat(Math.ceil(501 / Buffer.byteLength(unit)));
           assert.equal(Buffer.byteLength(overByByte), 501);
           assert.ok(Buffer.byteLength(overByChar) > 500, 'Buffer.byteLength(overByChar) > 500');
@@ -171,8 +195,14 @@ for (const store of stores()) {
 
       it('FaceUrl over 500 bytes → 40601', async () => {
         assertOk(await admin.account('account_import', { UserID: 'face_ok', FaceUrl: exactBytes(500, CJK) }));
-        assertFail(await admin.account('account_import', { UserID: 'face_over', FaceUrl: exactBytes(501, EMOJI) }), 40601);
-        assert.deepEqual(await statuses(admin, ['face_ok', 'face_over']), { face_ok: 'Imported', face_over: 'NotImported' });
+        assertFail(
+          await admin.account('account_import', { UserID: 'face_over', FaceUrl: exactBytes(501, EMOJI) }),
+          40601,
+        );
+        assert.deepEqual(await statuses(admin, ['face_ok', 'face_over']), {
+          face_ok: 'Imported',
+          face_over: 'NotImported',
+        });
       });
     });
 
@@ -183,7 +213,11 @@ for (const store of stores()) {
         });
         assertOk(res);
         assert.deepEqual(res.FailAccounts, []);
-        assert.deepEqual(await statuses(admin, ['m_a', 'm_b', 'm_c']), { m_a: 'Imported', m_b: 'Imported', m_c: 'Imported' });
+        assert.deepEqual(await statuses(admin, ['m_a', 'm_b', 'm_c']), {
+          m_a: 'Imported',
+          m_b: 'Imported',
+          m_c: 'Imported',
+        });
         const a = storedProfile(store, herald, 'm_a');
         if (a !== undefined) assert.equal(a.nick, 'A');
         const b = storedProfile(store, herald, 'm_b');
@@ -194,11 +228,16 @@ for (const store of stores()) {
         const res = await admin.account('multiaccount_import', { Accounts: ['m_legacy1', 'm_legacy2'] });
         assertOk(res);
         assert.deepEqual(res.FailAccounts, []);
-        assert.deepEqual(await statuses(admin, ['m_legacy1', 'm_legacy2']), { m_legacy1: 'Imported', m_legacy2: 'Imported' });
+        assert.deepEqual(await statuses(admin, ['m_legacy1', 'm_legacy2']), {
+          m_legacy1: 'Imported',
+          m_legacy2: 'Imported',
+        });
       });
 
       it('re-importing existing accounts (and duplicates in one batch) is fine', async () => {
-        const res = await admin.account('multiaccount_import', { AccountList: [{ UserID: 'm_a' }, { UserID: 'm_dup' }, { UserID: 'm_dup' }, { UserID: ADMIN }] });
+        const res = await admin.account('multiaccount_import', {
+          AccountList: [{ UserID: 'm_a' }, { UserID: 'm_dup' }, { UserID: 'm_dup' }, { UserID: ADMIN }],
+        });
         assertOk(res);
         assert.deepEqual(res.FailAccounts, []);
         assert.deepEqual(await statuses(admin, ['m_a', 'm_dup']), { m_a: 'Imported', m_dup: 'Imported' });
@@ -210,7 +249,12 @@ for (const store of stores()) {
         const bad = ['', 'x'.repeat(33), '名字', 'tab\there', 'smile😀'];
         const good = ['m_good1', 'y'.repeat(32), 'm_good2'];
         const res = await admin.account('multiaccount_import', {
-          AccountList: [{ UserID: good[0] }, ...bad.map((UserID) => ({ UserID })), { UserID: good[1] }, { UserID: good[2] }],
+          AccountList: [
+            { UserID: good[0] },
+            ...bad.map((UserID) => ({ UserID })),
+            { UserID: good[1] },
+            { UserID: good[2] },
+          ],
         });
         assertOk(res);
         assert.deepEqual([...(res.FailAccounts as string[])].sort(), [...bad].sort());
@@ -228,11 +272,17 @@ for (const store of stores()) {
 
       it('an entry whose Nick is over 500 bytes is listed in FailAccounts, the others imported', async () => {
         const res = await admin.account('multiaccount_import', {
-          AccountList: [{ UserID: 'm_nick_ok', Nick: exactBytes(500, EMOJI) }, { UserID: 'm_nick_long', Nick: exactBytes(501, CJK) }],
+          AccountList: [
+            { UserID: 'm_nick_ok', Nick: exactBytes(500, EMOJI) },
+            { UserID: 'm_nick_long', Nick: exactBytes(501, CJK) },
+          ],
         });
         assertOk(res);
         assert.deepEqual(res.FailAccounts, ['m_nick_long']);
-        assert.deepEqual(await statuses(admin, ['m_nick_ok', 'm_nick_long']), { m_nick_ok: 'Imported', m_nick_long: 'NotImported' });
+        assert.deepEqual(await statuses(admin, ['m_nick_ok', 'm_nick_long']), {
+          m_nick_ok: 'Imported',
+          m_nick_long: 'NotImported',
+        });
       });
 
       it('100 entries are accepted', async () => {
@@ -246,7 +296,10 @@ for (const store of stores()) {
 
       it('101 entries → 70402 and nothing imported (both forms)', async () => {
         const ids = Array.from({ length: 101 }, (_, i) => `m101_${i}`);
-        assertFail(await admin.account('multiaccount_import', { AccountList: ids.map((UserID) => ({ UserID })) }), 70402);
+        assertFail(
+          await admin.account('multiaccount_import', { AccountList: ids.map((UserID) => ({ UserID })) }),
+          70402,
+        );
         assertFail(await admin.account('multiaccount_import', { Accounts: ids }), 70402);
         const first = await statuses(admin, ids.slice(0, 100));
         const last = await statuses(admin, ids.slice(100));
@@ -275,7 +328,9 @@ for (const store of stores()) {
     describe('account_delete', () => {
       it('deletes imported accounts and answers 70107 for never-imported ones', async () => {
         await importAccounts(admin, ['del_a', 'del_b']);
-        const res = await admin.account('account_delete', { DeleteItem: [{ UserID: 'del_a' }, { UserID: 'del_never' }, { UserID: 'del_b' }] });
+        const res = await admin.account('account_delete', {
+          DeleteItem: [{ UserID: 'del_a' }, { UserID: 'del_never' }, { UserID: 'del_b' }],
+        });
         assertOk(res);
         const items = res.ResultItem as DeleteItem[];
         assert.equal(items.length, 3);
@@ -285,7 +340,11 @@ for (const store of stores()) {
         assert.equal(typeof byId.get('del_a')?.ResultInfo, 'string');
         assert.equal(byId.get('del_never')?.ResultCode, 70107);
         assert.equal(byId.get('del_never')?.ResultInfo, 'Err_TLS_PT_Open_Login_Account_Not_Exist');
-        assert.deepEqual(await statuses(admin, ['del_a', 'del_b', 'del_never']), { del_a: 'NotImported', del_b: 'NotImported', del_never: 'NotImported' });
+        assert.deepEqual(await statuses(admin, ['del_a', 'del_b', 'del_never']), {
+          del_a: 'NotImported',
+          del_b: 'NotImported',
+          del_never: 'NotImported',
+        });
       });
 
       it('deleting an already deleted account answers 70107', async () => {
@@ -308,14 +367,19 @@ for (const store of stores()) {
 
       it('an app admin cannot be deleted: per-item 71000 and it stays', async () => {
         await importAccounts(admin, ['del_with_admin']);
-        const res = await admin.account('account_delete', { DeleteItem: [{ UserID: ADMIN }, { UserID: 'del_with_admin' }] });
+        const res = await admin.account('account_delete', {
+          DeleteItem: [{ UserID: ADMIN }, { UserID: 'del_with_admin' }],
+        });
         assertOk(res);
         const byId = new Map((res.ResultItem as DeleteItem[]).map((item) => [item.UserID, item]));
         assert.equal(byId.get(ADMIN)?.ResultCode, 71000);
         assert.equal(typeof byId.get(ADMIN)?.ResultInfo, 'string');
         assert.notEqual(byId.get(ADMIN)?.ResultInfo, '');
         assert.equal(byId.get('del_with_admin')?.ResultCode, 0);
-        assert.deepEqual(await statuses(admin, [ADMIN, 'del_with_admin']), { [ADMIN]: 'Imported', del_with_admin: 'NotImported' });
+        assert.deepEqual(await statuses(admin, [ADMIN, 'del_with_admin']), {
+          [ADMIN]: 'Imported',
+          del_with_admin: 'NotImported',
+        });
         // The admin still works as the caller.
         assertOk(await admin.account('account_check', { CheckItem: [{ UserID: ADMIN }] }));
       });
@@ -326,10 +390,15 @@ for (const store of stores()) {
         assertFail(await admin.account('account_delete', { DeleteItem: ids.map((UserID) => ({ UserID })) }), 70402);
         const seen = { ...(await statuses(admin, ids.slice(0, 100))), ...(await statuses(admin, ids.slice(100))) };
         for (const id of ids) assert.equal(seen[id], 'Imported', id);
-        const res = await admin.account('account_delete', { DeleteItem: ids.slice(0, 100).map((UserID) => ({ UserID })) });
+        const res = await admin.account('account_delete', {
+          DeleteItem: ids.slice(0, 100).map((UserID) => ({ UserID })),
+        });
         assertOk(res);
         assert.equal((res.ResultItem as DeleteItem[]).length, 100);
-        assert.ok((res.ResultItem as DeleteItem[]).every((item) => item.ResultCode === 0), '(res.ResultItem as DeleteItem[]).every((item) => item.ResultCode ==...');
+        assert.ok(
+          (res.ResultItem as DeleteItem[]).every((item) => item.ResultCode === 0),
+          '(res.ResultItem as DeleteItem[]).every((item) => item.ResultCode ==...',
+        );
       });
 
       it('missing, empty or malformed DeleteItem → 70402', async () => {
@@ -348,7 +417,10 @@ for (const store of stores()) {
         const items = res.ResultItem as CheckItem[];
         assert.equal(items.length, 2);
         const byId = new Map(items.map((item) => [item.UserID, item]));
-        for (const [id, expected] of [['chk_yes', 'Imported'], ['chk_no', 'NotImported']] as const) {
+        for (const [id, expected] of [
+          ['chk_yes', 'Imported'],
+          ['chk_no', 'NotImported'],
+        ] as const) {
           const item = byId.get(id);
           assert.ok(item, id);
           assert.equal(item.ResultCode, 0);
@@ -362,7 +434,11 @@ for (const store of stores()) {
           apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN, 'ops_admin'] }],
         });
         try {
-          assert.deepEqual(await statuses(fresh.admin, [ADMIN, 'ops_admin', 'someone']), { [ADMIN]: 'Imported', ops_admin: 'Imported', someone: 'NotImported' });
+          assert.deepEqual(await statuses(fresh.admin, [ADMIN, 'ops_admin', 'someone']), {
+            [ADMIN]: 'Imported',
+            ops_admin: 'Imported',
+            someone: 'NotImported',
+          });
         } finally {
           await fresh.close();
         }
@@ -370,7 +446,9 @@ for (const store of stores()) {
 
       it('100 items are accepted, more than 100 → 70402', async () => {
         const ids = Array.from({ length: 101 }, (_, i) => `chk101_${i}`);
-        const res = await admin.account('account_check', { CheckItem: ids.slice(0, 100).map((UserID) => ({ UserID })) });
+        const res = await admin.account('account_check', {
+          CheckItem: ids.slice(0, 100).map((UserID) => ({ UserID })),
+        });
         assertOk(res);
         assert.equal((res.ResultItem as CheckItem[]).length, 100);
         assertFail(await admin.account('account_check', { CheckItem: ids.map((UserID) => ({ UserID })) }), 70402);
@@ -391,7 +469,10 @@ for (const store of stores()) {
         assertFail(await user.account('multiaccount_import', { Accounts: ['by_plain'] }), 70403);
         assertFail(await user.account('account_delete', { DeleteItem: [{ UserID: 'victim' }] }), 70403);
         assertFail(await user.account('account_check', { CheckItem: [{ UserID: 'victim' }] }), 70403);
-        assert.deepEqual(await statuses(admin, ['by_plain', 'victim']), { by_plain: 'NotImported', victim: 'Imported' });
+        assert.deepEqual(await statuses(admin, ['by_plain', 'victim']), {
+          by_plain: 'NotImported',
+          victim: 'Imported',
+        });
       });
 
       it('a caller who is not even imported also gets 70403', async () => {

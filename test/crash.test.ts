@@ -18,7 +18,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import {
-  Client, SDKAPPID, SECRET_KEY, createTestSchema, dropTestSchema, importAccounts, postgresUrlFor, stores, type Envelope,
+  Client,
+  SDKAPPID,
+  SECRET_KEY,
+  createTestSchema,
+  dropTestSchema,
+  importAccounts,
+  postgresUrlFor,
+  stores,
+  type Envelope,
 } from './helpers/harness.ts';
 import { spawnHerald, type HeraldProcess } from './helpers/processes.ts';
 import { CB } from './helpers/webhook-checks.ts';
@@ -117,7 +125,11 @@ for (const store of stores()) {
       let client = new Client(proc.url);
       await importAccounts(client, USERS);
       for (const id of ACCOUNTS) {
-        const res = await client.official('create_official_account', { Owner_Account: USERS[0], Name: id, OfficialAccountUserID: id });
+        const res = await client.official('create_official_account', {
+          Owner_Account: USERS[0],
+          Name: id,
+          OfficialAccountUserID: id,
+        });
         assert.equal(res.ErrorCode, 0, JSON.stringify(res));
       }
 
@@ -131,7 +143,9 @@ for (const store of stores()) {
         const call = async (service: string, command: string, body: Item): Promise<Envelope | null> => {
           try {
             const response = await fetch(current.url(service, command), {
-              method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+              method: 'POST',
+              body: JSON.stringify(body),
+              signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
             });
             const text = await response.text();
             if (response.status !== 200) {
@@ -145,7 +159,10 @@ for (const store of stores()) {
               anomalies.push(`non-JSON answer from ${command}: ${text.slice(0, 200)}`);
               return null;
             }
-            if (envelope.ErrorCode !== 0) anomalies.push(`${command} answered ${envelope.ErrorCode} ${envelope.ErrorInfo} for ${JSON.stringify(body).slice(0, 200)}`);
+            if (envelope.ErrorCode !== 0)
+              anomalies.push(
+                `${command} answered ${envelope.ErrorCode} ${envelope.ErrorInfo} for ${JSON.stringify(body).slice(0, 200)}`,
+              );
             return envelope;
           } catch {
             return null;
@@ -157,9 +174,12 @@ for (const store of stores()) {
         const workers: Record<string, () => Promise<void>> = {
           async importer() {
             const ids = Array.from({ length: 5 }, () => `ci${cycle}_${++counter}`);
-            const res = Math.random() < 0.5
-              ? await call('im_open_login_svc', 'multiaccount_import', { AccountList: ids.map((UserID) => ({ UserID })) })
-              : await call('im_open_login_svc', 'account_import', { UserID: ids[0] });
+            const res =
+              Math.random() < 0.5
+                ? await call('im_open_login_svc', 'multiaccount_import', {
+                    AccountList: ids.map((UserID) => ({ UserID })),
+                  })
+                : await call('im_open_login_svc', 'account_import', { UserID: ids[0] });
             if (res?.ErrorCode === 0 && ((res.FailAccounts as string[] | undefined) ?? []).length === 0) {
               for (const id of res.FailAccounts === undefined ? ids.slice(0, 1) : ids) imported.add(id);
             }
@@ -167,28 +187,52 @@ for (const store of stores()) {
           async creator() {
             const n = ++counter;
             const custom = n % 2 === 0 ? { OfficialAccountUserID: `@TOA#_crash${cycle}_${n}` } : {};
-            const res = await call('official_account_open_http_svc', 'create_official_account', { Owner_Account: pick(USERS), Name: `crash ${cycle}/${n}`, ...custom });
+            const res = await call('official_account_open_http_svc', 'create_official_account', {
+              Owner_Account: pick(USERS),
+              Name: `crash ${cycle}/${n}`,
+              ...custom,
+            });
             if (res?.ErrorCode === 0) created.add(res.OfficialAccountUserID as string);
           },
           async subscribe() {
             const account = pick(ACCOUNTS);
             const users = [...new Set(Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => pick(USERS)))];
-            const ops = users.map((user): SubOp => ({ kind: 'add', account, user, start: performance.now(), end: Infinity, acked: false }));
+            const ops = users.map(
+              (user): SubOp => ({ kind: 'add', account, user, start: performance.now(), end: Infinity, acked: false }),
+            );
             pendingOps.push(...ops);
-            const res = await call('official_account_open_http_svc', 'add_subscriber', { Official_Account: account, SubscriberList: users.map((Subscriber_Account) => ({ Subscriber_Account })) });
+            const res = await call('official_account_open_http_svc', 'add_subscriber', {
+              Official_Account: account,
+              SubscriberList: users.map((Subscriber_Account) => ({ Subscriber_Account })),
+            });
             if (res?.ErrorCode !== 0) return;
             const end = performance.now();
             for (const item of res.SubscriberList as { Subscriber_Account: string; Result: number }[]) {
-              if (item.Result !== 1 && item.Result !== 2) anomalies.push(`add_subscriber of imported ${item.Subscriber_Account} to ${account} answered Result ${item.Result}`);
+              if (item.Result !== 1 && item.Result !== 2)
+                anomalies.push(
+                  `add_subscriber of imported ${item.Subscriber_Account} to ${account} answered Result ${item.Result}`,
+                );
             }
             for (const op of ops) Object.assign(op, { end, acked: true });
           },
           async unsubscribe() {
             const account = pick(ACCOUNTS);
             const users = [...new Set(Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(USERS)))];
-            const ops = users.map((user): SubOp => ({ kind: 'delete', account, user, start: performance.now(), end: Infinity, acked: false }));
+            const ops = users.map(
+              (user): SubOp => ({
+                kind: 'delete',
+                account,
+                user,
+                start: performance.now(),
+                end: Infinity,
+                acked: false,
+              }),
+            );
             pendingOps.push(...ops);
-            const res = await call('official_account_open_http_svc', 'delete_subscriber', { Official_Account: account, SubscriberToDel_Account: users });
+            const res = await call('official_account_open_http_svc', 'delete_subscriber', {
+              Official_Account: account,
+              SubscriberToDel_Account: users,
+            });
             if (res?.ErrorCode !== 0) return;
             const end = performance.now();
             for (const op of ops) Object.assign(op, { end, acked: true });
@@ -198,13 +242,33 @@ for (const store of stores()) {
             const r = random++;
             const text = `cycle ${cycle} message ${r}`;
             const res = await call('official_account_open_http_svc', 'send_official_account_msg', {
-              Official_Account: account, Random: r, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: text } }],
+              Official_Account: account,
+              Random: r,
+              MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: text } }],
             });
             if (res === null) unanswered.push({ account, random: r, text });
-            else if (res.ErrorCode === 0) sent.push({ account, msgKey: res.MsgKey as string, msgTime: res.MsgTime as number, seq: seqOf(res.MsgKey as string) });
+            else if (res.ErrorCode === 0)
+              sent.push({
+                account,
+                msgKey: res.MsgKey as string,
+                msgTime: res.MsgTime as number,
+                seq: seqOf(res.MsgKey as string),
+              });
           },
         };
-        const mix = ['importer', 'creator', 'subscribe', 'subscribe', 'subscribe', 'unsubscribe', 'unsubscribe', 'sender', 'sender', 'sender', 'sender'];
+        const mix = [
+          'importer',
+          'creator',
+          'subscribe',
+          'subscribe',
+          'subscribe',
+          'unsubscribe',
+          'unsubscribe',
+          'sender',
+          'sender',
+          'sender',
+          'sender',
+        ];
         const running = mix.map(async (name) => {
           const work = workers[name] as () => Promise<void>;
           while (!stopped) await work();
@@ -213,7 +277,10 @@ for (const store of stores()) {
         const sentBefore = sent.length;
         const armBy = Date.now() + 30_000;
         while (sent.length < sentBefore + SENDS_BEFORE_KILL && Date.now() < armBy) await sleep(20);
-        assert.ok(sent.length >= sentBefore + SENDS_BEFORE_KILL, `cycle ${cycle}: ${SENDS_BEFORE_KILL} sends acknowledged within 30 s (${sent.length - sentBefore}; ${anomalies.slice(0, 3).join('; ')})`);
+        assert.ok(
+          sent.length >= sentBefore + SENDS_BEFORE_KILL,
+          `cycle ${cycle}: ${SENDS_BEFORE_KILL} sends acknowledged within 30 s (${sent.length - sentBefore}; ${anomalies.slice(0, 3).join('; ')})`,
+        );
         await sleep(200 + Math.random() * 600);
         await proc.kill(); // SIGKILL, with the workers still sending
         const dead = performance.now();
@@ -242,7 +309,9 @@ for (const store of stores()) {
         // Imported accounts.
         const importedIds = [...imported];
         for (let i = 0; i < importedIds.length; i += 100) {
-          const res = await ok('im_open_login_svc', 'account_check', { CheckItem: importedIds.slice(i, i + 100).map((UserID) => ({ UserID })) });
+          const res = await ok('im_open_login_svc', 'account_check', {
+            CheckItem: importedIds.slice(i, i + 100).map((UserID) => ({ UserID })),
+          });
           for (const item of res.ResultItem as { UserID: string; AccountStatus: string }[]) {
             assert.equal(item.AccountStatus, 'Imported', `${where}: acknowledged import of ${item.UserID} is kept`);
           }
@@ -268,14 +337,26 @@ for (const store of stores()) {
           const listed: string[] = [];
           let next = '';
           for (let guard = 0; guard < 100; guard++) {
-            const page = await ok('official_account_open_http_svc', 'get_subscriber_info', { Official_Account: account, Limit: 7, Next: next });
-            assert.equal(page.SubscriberNum, info.get(account)?.SubscriberNum, `${where}: get_subscriber_info and get_official_account_info agree on ${account}`);
+            const page = await ok('official_account_open_http_svc', 'get_subscriber_info', {
+              Official_Account: account,
+              Limit: 7,
+              Next: next,
+            });
+            assert.equal(
+              page.SubscriberNum,
+              info.get(account)?.SubscriberNum,
+              `${where}: get_subscriber_info and get_official_account_info agree on ${account}`,
+            );
             listed.push(...(page.SubscriberList as Item[]).map((s) => s.Subscriber_Account as string));
             next = page.Next as string;
             if (next === '') break;
           }
           assert.equal(new Set(listed).size, listed.length, `${where}: nobody is listed twice in ${account}`);
-          assert.equal(info.get(account)?.SubscriberNum, listed.length, `${where}: SubscriberNum of ${account} is the number of subscribers`);
+          assert.equal(
+            info.get(account)?.SubscriberNum,
+            listed.length,
+            `${where}: SubscriberNum of ${account} is the number of subscribers`,
+          );
           const subscribers = new Set(listed);
           for (const user of USERS) {
             const ops = subOps.filter((o) => o.account === account && o.user === user);
@@ -285,15 +366,24 @@ for (const store of stores()) {
             const mustHave = adds.some((a) => a.acked && deletes.every((d) => d.end < a.start));
             // Absent: an acknowledged delete after which no add can have happened.
             const mustLack = deletes.some((d) => d.acked && adds.every((a) => a.end < d.start));
-            if (mustHave) assert.ok(subscribers.has(user), `${where}: acknowledged subscription of ${user} to ${account} is kept`);
-            if (mustLack) assert.ok(!subscribers.has(user), `${where}: acknowledged unsubscription of ${user} from ${account} is kept`);
+            if (mustHave)
+              assert.ok(subscribers.has(user), `${where}: acknowledged subscription of ${user} to ${account} is kept`);
+            if (mustLack)
+              assert.ok(
+                !subscribers.has(user),
+                `${where}: acknowledged unsubscription of ${user} from ${account} is kept`,
+              );
           }
 
           // History: Seqs 1..N without gaps, every acknowledged MsgKey there with its Seq.
           const history: Item[] = [];
           let lastMsgKey = '';
           for (let guard = 0; guard < 1000; guard++) {
-            const page = await ok('official_account_open_http_svc', 'official_account_msg_get_simple', { Official_Account: account, ReqMsgNumber: 20, LastMsgKey: lastMsgKey });
+            const page = await ok('official_account_open_http_svc', 'official_account_msg_get_simple', {
+              Official_Account: account,
+              ReqMsgNumber: 20,
+              LastMsgKey: lastMsgKey,
+            });
             history.push(...(page.RspMsgList as Item[]));
             lastMsgKey = page.LastMsgKey as string;
             if (page.IsFinished === 2) break;
@@ -301,7 +391,8 @@ for (const store of stores()) {
           const seqs = history.map((m) => m.MsgSeq as number).sort((a, b) => a - b);
           assert.equal(new Set(seqs).size, seqs.length, `${where}: no Seq of ${account} repeats`);
           const missing = Array.from({ length: seqs.at(-1) ?? 0 }, (_, i) => i + 1).filter((n) => !seqs.includes(n));
-          if (missing.length > 0) seqGaps.push(`${where}: ${account} history lacks Seq ${missing.join(', ')} of 1..${seqs.at(-1)}`);
+          if (missing.length > 0)
+            seqGaps.push(`${where}: ${account} history lacks Seq ${missing.join(', ')} of 1..${seqs.at(-1)}`);
           const byKey = new Map(history.map((m) => [m.MsgKey as string, m]));
           for (const s of sent.filter((x) => x.account === account)) {
             const message = byKey.get(s.msgKey);
@@ -309,22 +400,38 @@ for (const store of stores()) {
             assert.equal(message.MsgSeq, s.seq, `${where}: ${s.msgKey} keeps its Seq`);
           }
           const newest = Math.max(0, ...history.map((m) => m.MsgTimeStamp as number));
-          assert.equal(info.get(account)?.LastMsgTime, newest, `${where}: LastMsgTime of ${account} is the time of its newest message`);
+          assert.equal(
+            info.get(account)?.LastMsgTime,
+            newest,
+            `${where}: LastMsgTime of ${account} is the time of its newest message`,
+          );
         }
 
         // A client retrying a send that got no answer (same Random and body: the documented safe
         // retry) is told OK with a MsgKey; that message must then be in the history.
         for (const u of unanswered.slice(0, 5)) {
           const again = await ok('official_account_open_http_svc', 'send_official_account_msg', {
-            Official_Account: u.account, Random: u.random, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: u.text } }],
+            Official_Account: u.account,
+            Random: u.random,
+            MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: u.text } }],
           });
           const page = await ok('official_account_open_http_svc', 'official_account_msg_get_simple', {
-            Official_Account: u.account, ReqMsgNumber: 1, LastMsgKey: `${seqOf(again.MsgKey as string) + 1}_1_0`,
+            Official_Account: u.account,
+            ReqMsgNumber: 1,
+            LastMsgKey: `${seqOf(again.MsgKey as string) + 1}_1_0`,
           });
           const shown = (page.RspMsgList as Item[])[0];
           if (shown?.MsgKey !== again.MsgKey) {
-            lostRetries.push(`${where}: retry of unanswered send ${u.random} to ${u.account} answered OK with ${String(again.MsgKey)}, which is not in the history`);
-          } else sent.push({ account: u.account, msgKey: again.MsgKey as string, msgTime: again.MsgTime as number, seq: seqOf(again.MsgKey as string) });
+            lostRetries.push(
+              `${where}: retry of unanswered send ${u.random} to ${u.account} answered OK with ${String(again.MsgKey)}, which is not in the history`,
+            );
+          } else
+            sent.push({
+              account: u.account,
+              msgKey: again.MsgKey as string,
+              msgTime: again.MsgTime as number,
+              seq: seqOf(again.MsgKey as string),
+            });
         }
 
         // ---- the outbox: bring the receiver up; everything pending goes out
@@ -333,7 +440,10 @@ for (const store of stores()) {
         for (;;) {
           const pending = await ok('herald_admin', 'list_webhook_deliveries', { Status: 'pending', Limit: 200 });
           if ((pending.Deliveries as unknown[]).length === 0) break;
-          assert.ok(Date.now() < deadline, `${where}: webhook events still pending after ${OUTBOX_DRAIN_MS} ms: ${(pending.Deliveries as unknown[]).length}`);
+          assert.ok(
+            Date.now() < deadline,
+            `${where}: webhook events still pending after ${OUTBOX_DRAIN_MS} ms: ${(pending.Deliveries as unknown[]).length}`,
+          );
           await sleep(100);
         }
         const cancelled = await ok('herald_admin', 'list_webhook_deliveries', { Status: 'cancelled', Limit: 200 });
@@ -342,10 +452,19 @@ for (const store of stores()) {
         await receiver.close();
         receiver = undefined;
 
-        const sentEvents = new Set(received.filter((c) => c.command === CB.afterSend).map((c) => c.body.MsgKey as string));
-        for (const s of sent) assert.ok(sentEvents.has(s.msgKey), `${where}: AfterSendMsg was delivered for acknowledged ${s.msgKey} of ${s.account}`);
-        const createEvents = new Set(received.filter((c) => c.command === CB.afterCreate).map((c) => c.body.Official_Account as string));
-        for (const id of created) assert.ok(createEvents.has(id), `${where}: AfterCreateOfficialAccount was delivered for acknowledged ${id}`);
+        const sentEvents = new Set(
+          received.filter((c) => c.command === CB.afterSend).map((c) => c.body.MsgKey as string),
+        );
+        for (const s of sent)
+          assert.ok(
+            sentEvents.has(s.msgKey),
+            `${where}: AfterSendMsg was delivered for acknowledged ${s.msgKey} of ${s.account}`,
+          );
+        const createEvents = new Set(
+          received.filter((c) => c.command === CB.afterCreate).map((c) => c.body.Official_Account as string),
+        );
+        for (const id of created)
+          assert.ok(createEvents.has(id), `${where}: AfterCreateOfficialAccount was delivered for acknowledged ${id}`);
       }
 
       assert.deepEqual(anomalies, [], 'no call answered with an error or a non-200 status while Herald was up');

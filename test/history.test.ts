@@ -67,7 +67,14 @@ class Fixture {
       assertOk(res);
       const m = MSG_KEY.exec(res.MsgKey as string);
       assert.ok(m, String(res.MsgKey));
-      sent.push({ key: res.MsgKey as string, seq: Number(m[1]), time: res.MsgTime as number, random, body, ...(cloudCustomData !== undefined && { cloudCustomData }) });
+      sent.push({
+        key: res.MsgKey as string,
+        seq: Number(m[1]),
+        time: res.MsgTime as number,
+        random,
+        body,
+        ...(cloudCustomData !== undefined && { cloudCustomData }),
+      });
     }
     return sent;
   }
@@ -88,7 +95,11 @@ class Fixture {
     assert.ok(Array.isArray(res.RspMsgList), 'Array.isArray(res.RspMsgList)');
     assert.equal(typeof res.LastMsgKey, 'string');
     const items = res.RspMsgList as Json[];
-    assert.equal(res.LastMsgKey, items.at(-1)?.MsgKey ?? '', 'LastMsgKey is the oldest item on the page ("" when empty)');
+    assert.equal(
+      res.LastMsgKey,
+      items.at(-1)?.MsgKey ?? '',
+      'LastMsgKey is the oldest item on the page ("" when empty)',
+    );
     return { items, isFinished: res.IsFinished as number, lastMsgKey: res.LastMsgKey as string, res };
   }
 
@@ -118,12 +129,18 @@ class Fixture {
     assertOk(res);
     const list = res.RecallRetList as Json[];
     assert.equal(list.length, keys.length, 'one RecallRetList item per key');
-    assert.deepEqual(list.map((r) => r.MsgKey), keys, 'items follow MsgKeyList order');
+    assert.deepEqual(
+      list.map((r) => r.MsgKey),
+      keys,
+      'items follow MsgKeyList order',
+    );
     return list;
   }
 
   async lastMsgTime(account: string): Promise<number> {
-    const res = await this.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: account }] });
+    const res = await this.admin.official('get_official_account_info', {
+      OfficialAccountIdList: [{ Official_Account: account }],
+    });
     assertOk(res);
     return (res.OfficialAccountInfoList as Json[])[0]?.LastMsgTime as number;
   }
@@ -149,8 +166,15 @@ function checkPages(pages: Page[], account: string, sent: Sent[], size: number):
   const effective = Math.min(size, 20);
   const newestFirst = [...sent].reverse();
   const all = pages.flatMap((p) => p.items);
-  assert.deepEqual(all.map((m) => m.MsgKey), newestFirst.map((s) => s.key), 'every message exactly once, newest first');
-  assert.deepEqual(all, newestFirst.map((s) => expectedItem(account, s)));
+  assert.deepEqual(
+    all.map((m) => m.MsgKey),
+    newestFirst.map((s) => s.key),
+    'every message exactly once, newest first',
+  );
+  assert.deepEqual(
+    all,
+    newestFirst.map((s) => expectedItem(account, s)),
+  );
   pages.forEach((page, i) => {
     const isLast = i === pages.length - 1;
     const remaining = sent.length - i * effective;
@@ -182,7 +206,13 @@ for (const store of stores()) {
 
     it('the first page is the newest messages with every item field', async () => {
       const page = await f.page(account, 3);
-      assert.deepEqual(page.items, sent.slice(-3).reverse().map((s) => expectedItem(account, s)));
+      assert.deepEqual(
+        page.items,
+        sent
+          .slice(-3)
+          .reverse()
+          .map((s) => expectedItem(account, s)),
+      );
       assert.equal(page.isFinished, 1);
       const withCcd = page.items.filter((m) => 'CloudCustomData' in m);
       assert.ok(withCcd.length > 0 && withCcd.length < 3, 'CloudCustomData only on messages that have it');
@@ -201,7 +231,13 @@ for (const store of stores()) {
       const page = await f.page(account, 21);
       assert.equal(page.items.length, 20);
       assert.equal(page.isFinished, 0);
-      assert.deepEqual(page.items.map((m) => m.MsgSeq), sent.slice(-20).reverse().map((s) => s.seq));
+      assert.deepEqual(
+        page.items.map((m) => m.MsgSeq),
+        sent
+          .slice(-20)
+          .reverse()
+          .map((s) => s.seq),
+      );
       const huge = await f.page(account, 1_000_000);
       assert.equal(huge.items.length, 20);
       assert.equal(huge.isFinished, 0);
@@ -217,19 +253,28 @@ for (const store of stores()) {
     it('LastMsgKey returns strictly older messages; the oldest key gives an empty finished page', async () => {
       const middle = sent[30] as Sent;
       const page = await f.page(account, 4, middle.key);
-      assert.deepEqual(page.items.map((m) => m.MsgKey), [sent[29], sent[28], sent[27], sent[26]].map((s) => s?.key));
+      assert.deepEqual(
+        page.items.map((m) => m.MsgKey),
+        [sent[29], sent[28], sent[27], sent[26]].map((s) => s?.key),
+      );
       const oldest = await f.page(account, 5, sent[0]?.key);
       assert.deepEqual(oldest.items, []);
       assert.equal(oldest.lastMsgKey, '');
       assert.equal(oldest.isFinished, 2);
       const second = await f.page(account, 5, sent[1]?.key);
-      assert.deepEqual(second.items.map((m) => m.MsgKey), [sent[0]?.key]);
+      assert.deepEqual(
+        second.items.map((m) => m.MsgKey),
+        [sent[0]?.key],
+      );
       assert.equal(second.isFinished, 2);
     });
 
     it('an empty LastMsgKey starts from the newest message', async () => {
       const page = await f.page(account, 2, '');
-      assert.deepEqual(page.items.map((m) => m.MsgKey), [sent[56]?.key, sent[55]?.key]);
+      assert.deepEqual(
+        page.items.map((m) => m.MsgKey),
+        [sent[56]?.key, sent[55]?.key],
+      );
     });
 
     it('refuses a missing or invalid ReqMsgNumber with 6017', async () => {
@@ -240,7 +285,16 @@ for (const store of stores()) {
     });
 
     it('refuses a malformed LastMsgKey with 6017', async () => {
-      for (const LastMsgKey of ['abc', '1_2_3', '1_1_', '_1_1698741698', '1-1-1698741698', ' 1_1_1698741698', 'x_1_1', '1_1_1698741698_1']) {
+      for (const LastMsgKey of [
+        'abc',
+        '1_2_3',
+        '1_1_',
+        '_1_1698741698',
+        '1-1-1698741698',
+        ' 1_1_1698741698',
+        'x_1_1',
+        '1_1_1698741698_1',
+      ]) {
         assertFail(await f.get({ Official_Account: account, ReqMsgNumber: 5, LastMsgKey }), 6017, 'LastMsgKey');
       }
       assertFail(await f.get({ Official_Account: account, ReqMsgNumber: 5, LastMsgKey: 5 }), 6017, 'LastMsgKey');
@@ -258,7 +312,10 @@ for (const store of stores()) {
       checkPages(pages, other, mine, 20);
       // A key of the busy account used on this one: only older messages of this account.
       const page = await f.page(other, 5, sent[56]?.key);
-      assert.deepEqual(page.items.map((m) => m.MsgKey), [mine[1]?.key, mine[0]?.key]);
+      assert.deepEqual(
+        page.items.map((m) => m.MsgKey),
+        [mine[1]?.key, mine[0]?.key],
+      );
     });
   });
 
@@ -274,17 +331,31 @@ for (const store of stores()) {
       const sent = await f.sendMany(id, 6, 'r', 2);
       const target = [sent[1] as Sent, sent[4] as Sent];
       const lastMsgTime = await f.lastMsgTime(id);
-      const list = await f.recallOk(id, target.map((s) => s.key), 'wrong content');
-      assert.deepEqual(list, target.map((s) => ({ MsgKey: s.key, RetCode: 0, MsgSeq: s.seq })));
+      const list = await f.recallOk(
+        id,
+        target.map((s) => s.key),
+        'wrong content',
+      );
+      assert.deepEqual(
+        list,
+        target.map((s) => ({ MsgKey: s.key, RetCode: 0, MsgSeq: s.seq })),
+      );
 
       const kept = sent.filter((s) => !target.includes(s));
       const plain = await f.walk(id, 20);
-      assert.deepEqual(plain.flatMap((p) => p.items), [...kept].reverse().map((s) => expectedItem(id, s)), 'recalled messages are left out by default');
+      assert.deepEqual(
+        plain.flatMap((p) => p.items),
+        [...kept].reverse().map((s) => expectedItem(id, s)),
+        'recalled messages are left out by default',
+      );
       const explicitZero = await f.page(id, 20, undefined, false);
       assert.equal(explicitZero.items.length, 4);
 
       const withRecalled = (await f.walk(id, 20, true)).flatMap((p) => p.items);
-      assert.deepEqual(withRecalled.map((m) => m.MsgKey), [...sent].reverse().map((s) => s.key));
+      assert.deepEqual(
+        withRecalled.map((m) => m.MsgKey),
+        [...sent].reverse().map((s) => s.key),
+      );
       for (const item of withRecalled) {
         const s = sent.find((x) => x.key === item.MsgKey) as Sent;
         if (target.includes(s)) {
@@ -301,7 +372,7 @@ for (const store of stores()) {
 
     it('recalling again answers RetCode 2 and the message stays recalled', async () => {
       const id = await f.createAccount('recall-again');
-      const [a, b] = await f.sendMany(id, 2, 'again') as [Sent, Sent];
+      const [a, b] = (await f.sendMany(id, 2, 'again')) as [Sent, Sent];
       await f.recallOk(id, [a.key]);
       assert.deepEqual(await f.recallOk(id, [a.key, b.key]), [
         { MsgKey: a.key, RetCode: 2, MsgSeq: a.seq },
@@ -315,23 +386,29 @@ for (const store of stores()) {
       assert.deepEqual(page.items, []);
       assert.equal(page.isFinished, 2);
       const placeholders = await f.page(id, 20, undefined, true);
-      assert.deepEqual(placeholders.items.map((m) => [m.MsgKey, m.IsPlaceMsg]), [[b.key, 2], [a.key, 2]]);
+      assert.deepEqual(
+        placeholders.items.map((m) => [m.MsgKey, m.IsPlaceMsg]),
+        [
+          [b.key, 2],
+          [a.key, 2],
+        ],
+      );
     });
 
     it('the same key twice in one call: 0 then 2', async () => {
       const id = await f.createAccount('recall-twice');
-      const [a] = await f.sendMany(id, 1, 'twice') as [Sent];
+      const [a] = (await f.sendMany(id, 1, 'twice')) as [Sent];
       assert.deepEqual(await f.recallOk(id, [a.key, a.key]), [
         { MsgKey: a.key, RetCode: 0, MsgSeq: a.seq },
         { MsgKey: a.key, RetCode: 2, MsgSeq: a.seq },
       ]);
     });
 
-    it('unknown keys answer RetCode 1 (no such Seq, wrong time part, malformed, another account\'s)', async () => {
+    it("unknown keys answer RetCode 1 (no such Seq, wrong time part, malformed, another account's)", async () => {
       const id = await f.createAccount('recall-unknown');
       const other = await f.createAccount('recall-other');
-      const [a] = await f.sendMany(id, 1, 'known') as [Sent];
-      const [o] = await f.sendMany(other, 2, 'theirs').then((s) => s.slice(1)) as [Sent];
+      const [a] = (await f.sendMany(id, 1, 'known')) as [Sent];
+      const [o] = (await f.sendMany(other, 2, 'theirs').then((s) => s.slice(1))) as [Sent];
       const unknown = [
         `99_1_${a.time}`,
         `${a.seq}_1_${a.time + 1}`,
@@ -343,12 +420,18 @@ for (const store of stores()) {
         o.key,
       ];
       const list = await f.recallOk(id, [...unknown, a.key]);
-      assert.deepEqual(list.slice(0, -1), unknown.map((k) => ({ MsgKey: k, RetCode: 1 })));
+      assert.deepEqual(
+        list.slice(0, -1),
+        unknown.map((k) => ({ MsgKey: k, RetCode: 1 })),
+      );
       assert.deepEqual(list.at(-1), { MsgKey: a.key, RetCode: 0, MsgSeq: a.seq });
       // The other account's message is untouched.
       const theirs = await f.page(other, 20);
       assert.equal(theirs.items.length, 2);
-      assert.ok(theirs.items.every((m) => m.IsPlaceMsg === 0), 'theirs.items.every((m) => m.IsPlaceMsg === 0)');
+      assert.ok(
+        theirs.items.every((m) => m.IsPlaceMsg === 0),
+        'theirs.items.every((m) => m.IsPlaceMsg === 0)',
+      );
     });
 
     it('MsgKeyList holds 1..10 keys: empty or 11 → 6017 and nothing is recalled', async () => {
@@ -362,14 +445,20 @@ for (const store of stores()) {
       assertFail(await f.recall(id, [1]), 6017, 'MsgKeyList');
       assertFail(await f.admin.official('official_account_msg_recall', { Official_Account: id }), 6017, 'MsgKeyList');
       const list = await f.recallOk(id, keys.slice(0, 10));
-      assert.ok(list.every((r) => r.RetCode === 0), 'list.every((r) => r.RetCode === 0)');
+      assert.ok(
+        list.every((r) => r.RetCode === 0),
+        'list.every((r) => r.RetCode === 0)',
+      );
       const left = await f.page(id, 20);
-      assert.deepEqual(left.items.map((m) => m.MsgKey), [keys[10]]);
+      assert.deepEqual(
+        left.items.map((m) => m.MsgKey),
+        [keys[10]],
+      );
     });
 
     it('Reason holds at most 100 bytes: 101 → 6017 and nothing is recalled', async () => {
       const id = await f.createAccount('recall-reason');
-      const [a, b, c] = await f.sendMany(id, 3, 'reason') as [Sent, Sent, Sent];
+      const [a, b, c] = (await f.sendMany(id, 3, 'reason')) as [Sent, Sent, Sent];
       assertFail(await f.recall(id, [a.key], 'r'.repeat(101)), 6017, 'Reason');
       assertFail(await f.recall(id, [a.key], `${'中'.repeat(33)}ab`), 6017, 'Reason'); // 101 bytes, 35 characters
       assertFail(await f.recall(id, [a.key], '😀'.repeat(26)), 6017, 'Reason'); // 104 bytes
@@ -383,7 +472,11 @@ for (const store of stores()) {
 
     it('answers 130004 for an unknown account and 6017 without Official_Account', async () => {
       assertFail(await f.recall('@TOA#_nosuchaccount', ['1_1_1698741698']), 130004);
-      assertFail(await f.admin.official('official_account_msg_recall', { MsgKeyList: ['1_1_1698741698'] }), 6017, 'Official_Account');
+      assertFail(
+        await f.admin.official('official_account_msg_recall', { MsgKeyList: ['1_1_1698741698'] }),
+        6017,
+        'Official_Account',
+      );
     });
 
     it('paging with recalled messages: default skips them with full pages; WithRecalledMsg 1 keeps every Seq', async () => {
@@ -392,8 +485,14 @@ for (const store of stores()) {
       // Recall every third message, 10 keys per call.
       const recalled = sent.filter((_, i) => i % 3 === 1);
       for (let i = 0; i < recalled.length; i += 10) {
-        const list = await f.recallOk(id, recalled.slice(i, i + 10).map((s) => s.key));
-        assert.ok(list.every((r) => r.RetCode === 0), 'list.every((r) => r.RetCode === 0)');
+        const list = await f.recallOk(
+          id,
+          recalled.slice(i, i + 10).map((s) => s.key),
+        );
+        assert.ok(
+          list.every((r) => r.RetCode === 0),
+          'list.every((r) => r.RetCode === 0)',
+        );
       }
       const kept = sent.filter((s) => !recalled.includes(s));
       for (const size of [7, 20]) {
@@ -403,25 +502,41 @@ for (const store of stores()) {
       for (const size of [6, 20]) {
         const pages = await f.walk(id, size, true);
         const items = pages.flatMap((p) => p.items);
-        assert.deepEqual(items.map((m) => m.MsgSeq), [...sent].reverse().map((s) => s.seq), `WithRecalledMsg 1, pages of ${size}: every Seq once`);
-        assert.deepEqual(items.filter((m) => m.IsPlaceMsg === 2).map((m) => m.MsgKey), [...recalled].reverse().map((s) => s.key));
-        pages.forEach((p, i) => assert.equal(p.isFinished, i === pages.length - 1 ? 2 : 1));
+        assert.deepEqual(
+          items.map((m) => m.MsgSeq),
+          [...sent].reverse().map((s) => s.seq),
+          `WithRecalledMsg 1, pages of ${size}: every Seq once`,
+        );
+        assert.deepEqual(
+          items.filter((m) => m.IsPlaceMsg === 2).map((m) => m.MsgKey),
+          [...recalled].reverse().map((s) => s.key),
+        );
+        for (const [i, p] of pages.entries()) assert.equal(p.isFinished, i === pages.length - 1 ? 2 : 1);
       }
       // A recalled message's key still works as a cursor.
       const cursor = recalled[5] as Sent;
       const page = await f.page(id, 3, cursor.key);
-      const older = kept.filter((s) => s.seq < cursor.seq).slice(-3).reverse();
-      assert.deepEqual(page.items.map((m) => m.MsgKey), older.map((s) => s.key));
+      const older = kept
+        .filter((s) => s.seq < cursor.seq)
+        .slice(-3)
+        .reverse();
+      assert.deepEqual(
+        page.items.map((m) => m.MsgKey),
+        older.map((s) => s.key),
+      );
     });
 
     it('a recalled message does not come back when sending continues', async () => {
       const id = await f.createAccount('recall-final');
-      const [a] = await f.sendMany(id, 1, 'final') as [Sent];
+      const [a] = (await f.sendMany(id, 1, 'final')) as [Sent];
       await f.recallOk(id, [a.key]);
-      const [b] = await f.sendMany(id, 1, 'after') as [Sent];
+      const [b] = (await f.sendMany(id, 1, 'after')) as [Sent];
       assert.equal(b.seq, a.seq + 1, 'the recalled Seq is not reused');
       const page = await f.page(id, 20);
-      assert.deepEqual(page.items.map((m) => m.MsgKey), [b.key]);
+      assert.deepEqual(
+        page.items.map((m) => m.MsgKey),
+        [b.key],
+      );
       assert.equal((await f.recallOk(id, [a.key]))[0]?.RetCode, 2);
     });
   });

@@ -7,13 +7,33 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN, SDKAPPID, SECRET_KEY, importAccounts, startTestHerald, stores, type Client, type Envelope, type TestHerald } from './helpers/harness.ts';
+import {
+  ADMIN,
+  SDKAPPID,
+  SECRET_KEY,
+  importAccounts,
+  startTestHerald,
+  stores,
+  type Client,
+  type Envelope,
+  type TestHerald,
+} from './helpers/harness.ts';
 import { assertFail as failWith, assertOk, exactBytes } from './helpers/assertions.ts';
 
 const CJK = '中'; // 3 bytes
 const EMOJI = '😀'; // 4 bytes
 
-const BASE_FIELDS = ['CreateTime', 'Name', 'Owner_Account', 'LastMsgTime', 'SubscriberNum', 'Introduction', 'FaceUrl', 'Organization', 'CustomString'];
+const BASE_FIELDS = [
+  'CreateTime',
+  'Name',
+  'Owner_Account',
+  'LastMsgTime',
+  'SubscriberNum',
+  'Introduction',
+  'FaceUrl',
+  'Organization',
+  'CustomString',
+];
 const SNAPSHOT_FIELDS = [...BASE_FIELDS, 'MaxSubscriberNum'];
 const LIMITS = { Name: 150, Introduction: 400, FaceUrl: 500, Organization: 500, CustomString: 3000 } as const;
 type LimitedField = keyof typeof LIMITS;
@@ -54,7 +74,10 @@ for (const store of stores()) {
     }
 
     async function add(id: string, userIds: string[]): Promise<number[]> {
-      const res = await official('add_subscriber', { Official_Account: id, SubscriberList: userIds.map((Subscriber_Account) => ({ Subscriber_Account })) });
+      const res = await official('add_subscriber', {
+        Official_Account: id,
+        SubscriberList: userIds.map((Subscriber_Account) => ({ Subscriber_Account })),
+      });
       assertOk(res);
       return (res.SubscriberList as ResultItem[]).map((r) => r.Result);
     }
@@ -148,9 +171,21 @@ for (const store of stores()) {
       assert.equal((await read()).LastMsgTime, 0);
       assertOk(await send(id, 'fresh'));
       assert.ok(((await read()).LastMsgTime as number) > 0, 'LastMsgTime moves with the send');
-      assertOk(await official('modify_official_account_base_info', { Official_Account: id, Name: 'renamed', MaxSubscriberNum: 10 }));
+      assertOk(
+        await official('modify_official_account_base_info', {
+          Official_Account: id,
+          Name: 'renamed',
+          MaxSubscriberNum: 10,
+        }),
+      );
       assert.deepEqual([(await read()).Name, (await read()).MaxSubscriberNum], ['renamed', 10]);
-      assertFail(await official('modify_official_account_base_info', { Official_Account: id, Name: 'x'.repeat(LIMITS.Name + 1) }), 6017);
+      assertFail(
+        await official('modify_official_account_base_info', {
+          Official_Account: id,
+          Name: 'x'.repeat(LIMITS.Name + 1),
+        }),
+        6017,
+      );
       assert.equal((await read()).Name, 'renamed', 'a refused change leaves the account as it was');
       await accountDelete(['u001']);
       assert.equal((await read()).SubscriberNum, 1, 'account_delete unsubscribes the user');
@@ -220,9 +255,24 @@ for (const store of stores()) {
 
       it('a destroyed custom ID can be created again and starts fresh: no subscribers, no history, new profile', async () => {
         const id = '@TOA#_phoenix';
-        assertOk(await official('create_official_account', { OfficialAccountUserID: id, Owner_Account: 'owner', Name: 'first life', Introduction: 'old', CustomString: 'old cs', MaxSubscriberNum: 5 }));
+        assertOk(
+          await official('create_official_account', {
+            OfficialAccountUserID: id,
+            Owner_Account: 'owner',
+            Name: 'first life',
+            Introduction: 'old',
+            CustomString: 'old cs',
+            MaxSubscriberNum: 5,
+          }),
+        );
         await add(id, ['u020', 'u021']);
-        assertOk(await official('modify_subscriber_info', { Official_Account: id, Subscriber_Account: 'u020', CustomString: 'old sub cs' }));
+        assertOk(
+          await official('modify_subscriber_info', {
+            Official_Account: id,
+            Subscriber_Account: 'u020',
+            CustomString: 'old sub cs',
+          }),
+        );
         assertOk(await send(id, 'first'));
         assertOk(await send(id, 'second'));
         const oldHistory = await history(id);
@@ -232,7 +282,11 @@ for (const store of stores()) {
 
         assertOk(await official('destroy_official_account', { Official_Account: id }));
         // Creating the same ID while it is gone works (not 130008).
-        const again = await official('create_official_account', { OfficialAccountUserID: id, Owner_Account: 'owner2', Name: 'second life' });
+        const again = await official('create_official_account', {
+          OfficialAccountUserID: id,
+          Owner_Account: 'owner2',
+          Name: 'second life',
+        });
         assertOk(again);
         assert.equal(again.OfficialAccountUserID, id);
 
@@ -258,7 +312,10 @@ for (const store of stores()) {
         // A message sent now is the only one in the history.
         assertOk(await send(id, 'reborn'));
         const h = await history(id);
-        assert.deepEqual((h.RspMsgList as Item[]).map((m) => (m.MsgBody as Item[])[0]?.MsgContent), [{ Text: 'reborn' }]);
+        assert.deepEqual(
+          (h.RspMsgList as Item[]).map((m) => (m.MsgBody as Item[])[0]?.MsgContent),
+          [{ Text: 'reborn' }],
+        );
       });
 
       it('an unknown account → 130004; a missing or non-string Official_Account → 6017', async () => {
@@ -271,7 +328,9 @@ for (const store of stores()) {
       it('two concurrent destroys of one account: one OK, the other 130004', async () => {
         const id = await createOA();
         await add(id, ['u030', 'u031']);
-        const results = await Promise.all([1, 2, 3].map(() => official('destroy_official_account', { Official_Account: id })));
+        const results = await Promise.all(
+          [1, 2, 3].map(() => official('destroy_official_account', { Official_Account: id })),
+        );
         assert.deepEqual(results.map((r) => r.ErrorCode).sort(), [0, 130004, 130004]);
         assert.equal((await infoItems([id]))[0]?.ErrorCode, 130004);
         assert.deepEqual((await subscribedTo('u030')).ids, []);
@@ -280,7 +339,12 @@ for (const store of stores()) {
       it('adds racing a destroy leave no subscription to the destroyed account behind', async () => {
         const id = await createOA();
         const pool = users('u', 100);
-        const adds = [0, 20, 40, 60, 80].map((from) => official('add_subscriber', { Official_Account: id, SubscriberList: pool.slice(from, from + 20).map((Subscriber_Account) => ({ Subscriber_Account })) }));
+        const adds = [0, 20, 40, 60, 80].map((from) =>
+          official('add_subscriber', {
+            Official_Account: id,
+            SubscriberList: pool.slice(from, from + 20).map((Subscriber_Account) => ({ Subscriber_Account })),
+          }),
+        );
         const destroy = official('destroy_official_account', { Official_Account: id });
         const [destroyed, ...added] = await Promise.all([destroy, ...adds]);
         assertOk(destroyed as Envelope);
@@ -291,7 +355,9 @@ for (const store of stores()) {
       });
 
       it('destroying frees a slot of the app limit', async () => {
-        const small = await startTestHerald({ apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 2 }] });
+        const small = await startTestHerald({
+          apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 2 }],
+        });
         try {
           const c = small.admin;
           const mk = (Name: string) => c.official('create_official_account', { Owner_Account: ADMIN, Name });
@@ -309,7 +375,14 @@ for (const store of stores()) {
     });
 
     describe('modify_official_account_base_info', () => {
-      const FULL = { Name: 'Full', Introduction: 'full intro', FaceUrl: 'http://full/face.png', Organization: 'Full Org', CustomString: 'full cs', MaxSubscriberNum: 500 };
+      const FULL = {
+        Name: 'Full',
+        Introduction: 'full intro',
+        FaceUrl: 'http://full/face.png',
+        Organization: 'Full Org',
+        CustomString: 'full cs',
+        MaxSubscriberNum: 500,
+      };
 
       it('the documented sample: every writable field changes; envelope only; read-only fields stay', async () => {
         const id = await createOA(FULL);
@@ -354,26 +427,52 @@ for (const store of stores()) {
       it('"" clears Introduction, FaceUrl, Organization and CustomString', async () => {
         const id = await createOA(FULL);
         const before = await snapshot(id);
-        assertOk(await official('modify_official_account_base_info', { Official_Account: id, Introduction: '', FaceUrl: '', Organization: '', CustomString: '' }));
-        assert.deepEqual(await snapshot(id), { ...before, Introduction: '', FaceUrl: '', Organization: '', CustomString: '' });
+        assertOk(
+          await official('modify_official_account_base_info', {
+            Official_Account: id,
+            Introduction: '',
+            FaceUrl: '',
+            Organization: '',
+            CustomString: '',
+          }),
+        );
+        assert.deepEqual(await snapshot(id), {
+          ...before,
+          Introduction: '',
+          FaceUrl: '',
+          Organization: '',
+          CustomString: '',
+        });
       });
 
       it('an empty Name → 6017 and nothing changes (not even the valid fields beside it)', async () => {
         const id = await createOA(FULL);
         const before = await snapshot(id);
-        assertFail(await official('modify_official_account_base_info', { Official_Account: id, Name: '', Introduction: 'new', MaxSubscriberNum: 3 }), 6017);
+        assertFail(
+          await official('modify_official_account_base_info', {
+            Official_Account: id,
+            Name: '',
+            Introduction: 'new',
+            MaxSubscriberNum: 3,
+          }),
+          6017,
+        );
         assert.deepEqual(await snapshot(id), before);
       });
 
       for (const [field, limit] of Object.entries(LIMITS) as [LimitedField, number][]) {
-        for (const [label, unit] of [['ASCII', 'a'], ['CJK', CJK], ['emoji', EMOJI]] as const) {
+        for (const [label, unit] of [
+          ['ASCII', 'a'],
+          ['CJK', CJK],
+          ['emoji', EMOJI],
+        ] as const) {
           it(`${field}: exactly ${limit} bytes of ${label} is stored; one byte or one ${label} character more → 6017, unchanged`, async () => {
             const id = await createOA(FULL);
             const atLimit = exactBytes(limit, unit);
             assertOk(await official('modify_official_account_base_info', { Official_Account: id, [field]: atLimit }));
             const stored = await snapshot(id);
             assert.equal(stored[field], atLimit);
-            const overByByte = atLimit + 'a';
+            const overByByte = `${atLimit}a`;
             const overByChar = unit.repeat(Math.floor(limit / Buffer.byteLength(unit)) + 1);
             assert.equal(Buffer.byteLength(overByByte), limit + 1);
             assert.ok(Buffer.byteLength(overByChar) > limit, 'Buffer.byteLength(overByChar) > limit');
@@ -391,7 +490,14 @@ for (const store of stores()) {
         it(`one over-long ${field} among valid fields → 6017 and no field changes`, async () => {
           const id = await createOA(FULL);
           const before = await snapshot(id);
-          const valid: Item = { Name: 'new name', Introduction: 'new intro', FaceUrl: 'http://new', Organization: 'new org', CustomString: 'new cs', MaxSubscriberNum: 9 };
+          const valid: Item = {
+            Name: 'new name',
+            Introduction: 'new intro',
+            FaceUrl: 'http://new',
+            Organization: 'new org',
+            CustomString: 'new cs',
+            MaxSubscriberNum: 9,
+          };
           const res = await official('modify_official_account_base_info', {
             Official_Account: id,
             ...valid,
@@ -405,7 +511,13 @@ for (const store of stores()) {
       it('accepts OfficialAccount (doocs Java client) for Official_Account', async () => {
         const id = await createOA(FULL);
         const before = await snapshot(id);
-        assertEnvelopeOnly(await official('modify_official_account_base_info', { OfficialAccount: id, Name: 'via alias', MaxSubscriberNum: 42 }));
+        assertEnvelopeOnly(
+          await official('modify_official_account_base_info', {
+            OfficialAccount: id,
+            Name: 'via alias',
+            MaxSubscriberNum: 42,
+          }),
+        );
         assert.deepEqual(await snapshot(id), { ...before, Name: 'via alias', MaxSubscriberNum: 42 });
       });
 
@@ -414,12 +526,25 @@ for (const store of stores()) {
         const b = await createOA(FULL);
         const beforeA = await snapshot(a);
         const beforeB = await snapshot(b);
-        assertOk(await official('modify_official_account_base_info', { Official_Account: a, OfficialAccount: b, Name: 'documented wins' }));
+        assertOk(
+          await official('modify_official_account_base_info', {
+            Official_Account: a,
+            OfficialAccount: b,
+            Name: 'documented wins',
+          }),
+        );
         assert.deepEqual(await snapshot(a), { ...beforeA, Name: 'documented wins' });
         assert.deepEqual(await snapshot(b), beforeB);
 
         // Even when the documented one names nothing: 130004, and the alias target is untouched.
-        assertFail(await official('modify_official_account_base_info', { Official_Account: '@TOA#_nobody_here', OfficialAccount: b, Name: 'nope' }), 130004);
+        assertFail(
+          await official('modify_official_account_base_info', {
+            Official_Account: '@TOA#_nobody_here',
+            OfficialAccount: b,
+            Name: 'nope',
+          }),
+          130004,
+        );
         assert.deepEqual(await snapshot(b), beforeB);
       });
 
@@ -429,8 +554,14 @@ for (const store of stores()) {
       });
 
       it('an unknown or destroyed account → 130004', async () => {
-        assertFail(await official('modify_official_account_base_info', { Official_Account: '@TOA#_nobody_here', Name: 'x' }), 130004);
-        assertFail(await official('modify_official_account_base_info', { OfficialAccount: '@TOA#_nobody_here', Name: 'x' }), 130004);
+        assertFail(
+          await official('modify_official_account_base_info', { Official_Account: '@TOA#_nobody_here', Name: 'x' }),
+          130004,
+        );
+        assertFail(
+          await official('modify_official_account_base_info', { OfficialAccount: '@TOA#_nobody_here', Name: 'x' }),
+          130004,
+        );
         const id = await createOA();
         assertOk(await official('destroy_official_account', { Official_Account: id }));
         assertFail(await official('modify_official_account_base_info', { Official_Account: id, Name: 'x' }), 130004);
@@ -452,7 +583,10 @@ for (const store of stores()) {
         it(`wrong type or value (${label}) → 6017, nothing changes`, async () => {
           const id = await createOA(FULL);
           const before = await snapshot(id);
-          assertFail(await official('modify_official_account_base_info', { Official_Account: id, Name: 'valid', ...patch }), 6017);
+          assertFail(
+            await official('modify_official_account_base_info', { Official_Account: id, Name: 'valid', ...patch }),
+            6017,
+          );
           assert.deepEqual(await snapshot(id), before);
         });
       }
@@ -461,24 +595,43 @@ for (const store of stores()) {
         const id = await createOA(FULL);
         await add(id, ['u040']);
         const before = await snapshot(id);
-        await official('modify_official_account_base_info', { Official_Account: id, Owner_Account: 'owner2', SubscriberNum: 99, CreateTime: 1, LastMsgTime: 2 });
+        await official('modify_official_account_base_info', {
+          Official_Account: id,
+          Owner_Account: 'owner2',
+          SubscriberNum: 99,
+          CreateTime: 1,
+          LastMsgTime: 2,
+        });
         const after = await snapshot(id);
-        for (const field of ['Owner_Account', 'SubscriberNum', 'CreateTime', 'LastMsgTime']) assert.deepEqual(after[field], before[field], field);
+        for (const field of ['Owner_Account', 'SubscriberNum', 'CreateTime', 'LastMsgTime'])
+          assert.deepEqual(after[field], before[field], field);
       });
 
       it('leaves subscribers alone, and subscribers see the new profile in their list', async () => {
         const id = await createOA(FULL);
         await add(id, ['u041', 'u042']);
-        assertOk(await official('modify_subscriber_info', { Official_Account: id, Subscriber_Account: 'u041', CustomString: 'sub data' }));
+        assertOk(
+          await official('modify_subscriber_info', {
+            Official_Account: id,
+            Subscriber_Account: 'u041',
+            CustomString: 'sub data',
+          }),
+        );
         const before = await subscribers(id);
-        assertOk(await official('modify_official_account_base_info', { Official_Account: id, Name: 'Renamed', CustomString: 'new cs' }));
+        assertOk(
+          await official('modify_official_account_base_info', {
+            Official_Account: id,
+            Name: 'Renamed',
+            CustomString: 'new cs',
+          }),
+        );
         assert.deepEqual(await subscribers(id), before);
         const { items } = await subscribedTo('u041');
         const item = items.find((i) => i.Official_Account === id);
         assert.equal(item?.Name, 'Renamed');
         assert.equal(item?.CustomString, 'new cs');
         assert.equal(item?.SubscriberNum, 2);
-        assert.equal((item?.SelfInfo as Item).CustomString, 'sub data');
+        assert.equal((item?.SelfInfo as Item | undefined)?.CustomString, 'sub data');
       });
 
       it('lowering MaxSubscriberNum below SubscriberNum keeps everyone; new users get 0 until the count is below the cap', async () => {
@@ -494,7 +647,9 @@ for (const store of stores()) {
         assert.deepEqual(await add(id, ['u055', 'u050']), [0, 2], 'new → 0, existing → 2');
         assert.equal(await subscriberNum(id), 5);
         // 5 → 3: still not below the cap of 2.
-        assertOk(await official('delete_subscriber', { Official_Account: id, SubscriberToDel_Account: ['u051', 'u052'] }));
+        assertOk(
+          await official('delete_subscriber', { Official_Account: id, SubscriberToDel_Account: ['u051', 'u052'] }),
+        );
         assert.deepEqual(await add(id, ['u055']), [0]);
         // 3 → 2: equal to the cap, still full.
         assertOk(await official('delete_subscriber', { Official_Account: id, SubscriberToDel_Account: ['u053'] }));
@@ -513,7 +668,10 @@ for (const store of stores()) {
         const id = await createOA({ MaxSubscriberNum: 300 });
         const [all] = await infoItems([id]);
         assert.equal(all?.MaxSubscriberNum, undefined);
-        assert.deepEqual(Object.keys(all ?? {}).sort(), ['ErrorCode', 'ErrorInfo', 'Official_Account', ...BASE_FIELDS].sort());
+        assert.deepEqual(
+          Object.keys(all ?? {}).sort(),
+          ['ErrorCode', 'ErrorInfo', 'Official_Account', ...BASE_FIELDS].sort(),
+        );
         const [named] = await infoItems([id], ['MaxSubscriberNum']);
         assert.equal(named?.MaxSubscriberNum, 300);
       });
@@ -528,7 +686,13 @@ for (const store of stores()) {
         await add(a, ['leaver', 'stayer', 'u060']);
         await add(b, ['leaver']);
         await add(c, ['stayer']);
-        assertOk(await official('modify_subscriber_info', { Official_Account: a, Subscriber_Account: 'leaver', CustomString: 'bye' }));
+        assertOk(
+          await official('modify_subscriber_info', {
+            Official_Account: a,
+            Subscriber_Account: 'leaver',
+            CustomString: 'bye',
+          }),
+        );
         assert.equal((await subscribedTo('leaver')).total, 2);
 
         const [result] = await accountDelete(['leaver']);
@@ -539,7 +703,14 @@ for (const store of stores()) {
         assert.equal(await accountStatus('leaver'), 'NotImported');
         // While deleted: cannot subscribe (0), is not a subscriber anywhere (130002).
         assert.deepEqual(await add(a, ['leaver']), [0]);
-        assertFail(await official('modify_subscriber_info', { Official_Account: a, Subscriber_Account: 'leaver', CustomString: 'x' }), 130002);
+        assertFail(
+          await official('modify_subscriber_info', {
+            Official_Account: a,
+            Subscriber_Account: 'leaver',
+            CustomString: 'x',
+          }),
+          130002,
+        );
         assert.deepEqual(await subscribedTo('leaver'), { ids: [], items: [], total: 0 });
 
         // Re-imported, they start with no subscriptions and subscribe anew.
@@ -558,13 +729,28 @@ for (const store of stores()) {
         await add(ids[0] as string, crowd.slice(0, 100));
         await add(ids[0] as string, crowd.slice(100, 150));
         await add(ids[1] as string, crowd.filter((_, i) => i % 2 === 0).slice(0, 75));
-        await add(ids[2] as string, crowd.filter((_, i) => i % 3 === 0));
+        await add(
+          ids[2] as string,
+          crowd.filter((_, i) => i % 3 === 0),
+        );
         const gone = new Set(crowd.slice(25, 125));
         const results = await accountDelete([...gone]);
-        assert.ok(results.every((r) => r.ResultCode === 0), 'results.every((r) => r.ResultCode === 0)');
-        await assertSubscribers(ids[0] as string, crowd.filter((u) => !gone.has(u)));
-        await assertSubscribers(ids[1] as string, crowd.filter((u, i) => i % 2 === 0 && !gone.has(u)));
-        await assertSubscribers(ids[2] as string, crowd.filter((u, i) => i % 3 === 0 && !gone.has(u)));
+        assert.ok(
+          results.every((r) => r.ResultCode === 0),
+          'results.every((r) => r.ResultCode === 0)',
+        );
+        await assertSubscribers(
+          ids[0] as string,
+          crowd.filter((u) => !gone.has(u)),
+        );
+        await assertSubscribers(
+          ids[1] as string,
+          crowd.filter((u, i) => i % 2 === 0 && !gone.has(u)),
+        );
+        await assertSubscribers(
+          ids[2] as string,
+          crowd.filter((u, i) => i % 3 === 0 && !gone.has(u)),
+        );
       });
 
       it('deleting an owner keeps their official accounts (Owner_Account unchanged), subscribers and history', async () => {
@@ -591,7 +777,12 @@ for (const store of stores()) {
 
         // The account keeps working.
         assert.deepEqual(await add(a, ['u071']), [1]);
-        assertOk(await official('modify_official_account_base_info', { Official_Account: a, Introduction: 'orphaned but alive' }));
+        assertOk(
+          await official('modify_official_account_base_info', {
+            Official_Account: a,
+            Introduction: 'orphaned but alive',
+          }),
+        );
         assertOk(await send(a, 'still here'));
         assert.equal((await snapshot(a)).Owner_Account, 'founder');
       });
@@ -600,7 +791,10 @@ for (const store of stores()) {
         const id = await createOA();
         await add(id, [ADMIN, 'u080']);
         const results = await accountDelete(['never-imported', ADMIN]);
-        assert.deepEqual(results.map((r) => r.ResultCode), [70107, 71000]);
+        assert.deepEqual(
+          results.map((r) => r.ResultCode),
+          [70107, 71000],
+        );
         await assertSubscribers(id, [ADMIN, 'u080']);
         assert.deepEqual((await subscribedTo(ADMIN)).ids.includes(id), true);
       });

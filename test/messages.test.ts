@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { ADMIN, Client, SDKAPPID, SECRET_KEY, startTestHerald, stores, type Envelope, type TestHerald } from './helpers/harness.ts';
+import {
+  ADMIN,
+  Client,
+  SDKAPPID,
+  SECRET_KEY,
+  startTestHerald,
+  stores,
+  type Envelope,
+  type TestHerald,
+} from './helpers/harness.ts';
 import { assertFail as failWith, assertOk, exactBytes } from './helpers/assertions.ts';
 
 type Json = Record<string, unknown>;
@@ -18,9 +27,15 @@ const MSG_KEY = /^(\d+)_1_(\d+)$/;
 // ---- Samples, one per element type (field tables of platform.md §5.2, values as in Tencent's samples) ----
 
 const TEXT: Element = { MsgType: 'TIMTextElem', MsgContent: { Text: 'hello world' } };
-const LOCATION: Element = { MsgType: 'TIMLocationElem', MsgContent: { Desc: 'someinfo', Latitude: 29.340656774469, Longitude: 116.0002783203125 } };
+const LOCATION: Element = {
+  MsgType: 'TIMLocationElem',
+  MsgContent: { Desc: 'someinfo', Latitude: 29.340656774469, Longitude: 116.0002783203125 },
+};
 const FACE: Element = { MsgType: 'TIMFaceElem', MsgContent: { Index: 1, Data: 'content' } };
-const CUSTOM: Element = { MsgType: 'TIMCustomElem', MsgContent: { Data: 'message', Desc: 'notification', Ext: 'url', Sound: 'dingdong.aiff' } };
+const CUSTOM: Element = {
+  MsgType: 'TIMCustomElem',
+  MsgContent: { Data: 'message', Desc: 'notification', Ext: 'url', Sound: 'dingdong.aiff' },
+};
 const SOUND: Element = {
   MsgType: 'TIMSoundElem',
   MsgContent: {
@@ -37,9 +52,27 @@ const IMAGE: Element = {
     UUID: '1853095_D61040894AC3DE44CDFFFB3EC7EB720F',
     ImageFormat: 1,
     ImageInfoArray: [
-      { Type: 1, Size: 1853095, Width: 2448, Height: 3264, URL: 'http://xxx/3200490432214177468_144115198371610486_D61040894AC3DE44CDFFFB3EC7EB720F/0' },
-      { Type: 2, Size: 0, Width: 0, Height: 0, URL: 'http://xxx/3200490432214177468_144115198371610486_D61040894AC3DE44CDFFFB3EC7EB720F/720' },
-      { Type: 3, Size: 2565, Width: 144, Height: 192, URL: 'http://xxx/3200490432214177468_144115198371610486_D61040894AC3DE44CDFFFB3EC7EB720F/198' },
+      {
+        Type: 1,
+        Size: 1853095,
+        Width: 2448,
+        Height: 3264,
+        URL: 'http://xxx/3200490432214177468_144115198371610486_D61040894AC3DE44CDFFFB3EC7EB720F/0',
+      },
+      {
+        Type: 2,
+        Size: 0,
+        Width: 0,
+        Height: 0,
+        URL: 'http://xxx/3200490432214177468_144115198371610486_D61040894AC3DE44CDFFFB3EC7EB720F/720',
+      },
+      {
+        Type: 3,
+        Size: 2565,
+        Width: 144,
+        Height: 192,
+        URL: 'http://xxx/3200490432214177468_144115198371610486_D61040894AC3DE44CDFFFB3EC7EB720F/198',
+      },
     ],
   },
 };
@@ -79,14 +112,35 @@ const RELAY: Element = {
     CompatibleText: '[Chat history] please upgrade to view',
     AbstractList: ['alice: hi', 'bob: hello'],
     MsgList: [
-      { From_Account: 'alice', To_Account: 'bob', MsgSeq: 101, MsgRandom: 3551, MsgTimeStamp: 1698741698, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }] },
-      { From_Account: 'bob', To_Account: 'alice', MsgSeq: 102, MsgRandom: 3552, MsgTimeStamp: 1698741699, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hello' } }], CloudCustomData: 'cc' },
+      {
+        From_Account: 'alice',
+        To_Account: 'bob',
+        MsgSeq: 101,
+        MsgRandom: 3551,
+        MsgTimeStamp: 1698741698,
+        MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }],
+      },
+      {
+        From_Account: 'bob',
+        To_Account: 'alice',
+        MsgSeq: 102,
+        MsgRandom: 3552,
+        MsgTimeStamp: 1698741699,
+        MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hello' } }],
+        CloudCustomData: 'cc',
+      },
     ],
   },
 };
 const RELAY_BY_KEY: Element = {
   MsgType: 'TIMRelayElem',
-  MsgContent: { Title: 'Long chat', MsgNum: 300, CompatibleText: '[Chat history]', AbstractList: ['a: 1', 'b: 2'], JsonMsgKey: 'some-json-msg-key' },
+  MsgContent: {
+    Title: 'Long chat',
+    MsgNum: 300,
+    CompatibleText: '[Chat history]',
+    AbstractList: ['a: 1', 'b: 2'],
+    JsonMsgKey: 'some-json-msg-key',
+  },
 };
 
 const SAMPLES: Element[] = [TEXT, LOCATION, FACE, CUSTOM, SOUND, IMAGE, FILE, VIDEO, RELAY];
@@ -114,7 +168,8 @@ function text(t: string): Element[] {
 }
 
 /** A refused send has no MsgKey or MsgTime. */
-const assertFail = (res: Envelope, code: number, info?: RegExp | string) => failWith(res, code, { info, absent: ['MsgKey', 'MsgTime'] });
+const assertFail = (res: Envelope, code: number, info?: RegExp | string) =>
+  failWith(res, code, { info, absent: ['MsgKey', 'MsgTime'] });
 
 function parseKey(key: unknown): { seq: number; time: number } {
   assert.equal(typeof key, 'string');
@@ -126,7 +181,13 @@ function parseKey(key: unknown): { seq: number; time: number } {
 /** A mutable unix-seconds clock starting at real time (UserSigs stay valid). */
 function mutableClock(): { now: () => number; advance(seconds: number): void; value(): number } {
   let t = Math.floor(Date.now() / 1000);
-  return { now: () => t, advance: (s) => { t += s; }, value: () => t };
+  return {
+    now: () => t,
+    advance: (s) => {
+      t += s;
+    },
+    value: () => t,
+  };
 }
 
 let randomCounter = 1000;
@@ -135,7 +196,10 @@ const nextRandom = () => ++randomCounter;
 class Fixture {
   readonly admin: Client;
 
-  constructor(readonly herald: TestHerald, admin?: Client) {
+  constructor(
+    readonly herald: TestHerald,
+    admin?: Client,
+  ) {
     this.admin = admin ?? herald.admin;
   }
 
@@ -273,17 +337,32 @@ for (const store of stores()) {
         { MsgType: 'TIMFaceElem', MsgContent: { Index: 0 } },
         { MsgType: 'TIMCustomElem', MsgContent: {} },
         { MsgType: 'TIMSoundElem', MsgContent: { Url: 'https://x/s', UUID: 's', Download_Flag: 2 } },
-        { MsgType: 'TIMImageElem', MsgContent: { UUID: 'i', ImageInfoArray: [{ Type: 1, Width: 0, Height: 0, URL: 'https://x/i' }] } },
+        {
+          MsgType: 'TIMImageElem',
+          MsgContent: { UUID: 'i', ImageInfoArray: [{ Type: 1, Width: 0, Height: 0, URL: 'https://x/i' }] },
+        },
         { MsgType: 'TIMFileElem', MsgContent: { Url: 'https://x/f', UUID: 'f', Download_Flag: 2 } },
         {
           MsgType: 'TIMVideoFileElem',
-          MsgContent: { VideoUrl: 'https://x/v', VideoUUID: 'v', VideoDownloadFlag: 2, ThumbUrl: 'https://x/t', ThumbUUID: 't', ThumbWidth: 1, ThumbHeight: 1, ThumbDownloadFlag: 2 },
+          MsgContent: {
+            VideoUrl: 'https://x/v',
+            VideoUUID: 'v',
+            VideoDownloadFlag: 2,
+            ThumbUrl: 'https://x/t',
+            ThumbUUID: 't',
+            ThumbWidth: 1,
+            ThumbHeight: 1,
+            ThumbDownloadFlag: 2,
+          },
         },
         { MsgType: 'TIMRelayElem', MsgContent: {} },
       ];
       const id = await f.createAccount('minimal');
       for (const element of minimal) await f.sendOk(id, { Random: nextRandom(), MsgBody: [element] });
-      assert.deepEqual((await f.history(id)).map((m) => m.MsgBody), minimal.map((e) => [e]).reverse());
+      assert.deepEqual(
+        (await f.history(id)).map((m) => m.MsgBody),
+        minimal.map((e) => [e]).reverse(),
+      );
     });
 
     it('accepts the documented sample with CloudCustomData and OfflinePushInfo', async () => {
@@ -300,10 +379,19 @@ for (const store of stores()) {
 
     it('accepts ForbidCallbackControl, OnlineOnlyFlag 0 and SendMsgControl NoLastMsg', async () => {
       const id = await f.createAccount('options');
-      await f.sendOk(id, { Random: nextRandom(), MsgBody: text('a'), ForbidCallbackControl: ['ForbidBeforeSendMsgCallback', 'ForbidAfterSendMsgCallback'] });
+      await f.sendOk(id, {
+        Random: nextRandom(),
+        MsgBody: text('a'),
+        ForbidCallbackControl: ['ForbidBeforeSendMsgCallback', 'ForbidAfterSendMsgCallback'],
+      });
       await f.sendOk(id, { Random: nextRandom(), MsgBody: text('b'), OnlineOnlyFlag: 0 });
       await f.sendOk(id, { Random: nextRandom(), MsgBody: text('c'), SendMsgControl: ['NoLastMsg'] });
-      await f.sendOk(id, { Random: nextRandom(), MsgBody: text('d'), OnlineOnlyFlag: 0, SendMsgControl: ['NoLastMsg'] });
+      await f.sendOk(id, {
+        Random: nextRandom(),
+        MsgBody: text('d'),
+        OnlineOnlyFlag: 0,
+        SendMsgControl: ['NoLastMsg'],
+      });
       assert.equal((await f.history(id)).length, 4);
     });
 
@@ -311,7 +399,10 @@ for (const store of stores()) {
       const id = await f.createAccount('random');
       await f.sendOk(id, { Random: 0, MsgBody: text('zero') });
       await f.sendOk(id, { Random: 4294967295, MsgBody: text('max') });
-      assert.deepEqual((await f.history(id)).map((m) => m.MsgRandom), [4294967295, 0]);
+      assert.deepEqual(
+        (await f.history(id)).map((m) => m.MsgRandom),
+        [4294967295, 0],
+      );
     });
 
     it('refuses a missing or invalid Random with 6017', async () => {
@@ -353,32 +444,78 @@ for (const store of stores()) {
     /** Field → [a value of the wrong type]; required fields are also tried missing. */
     const FIELD_CASES: { type: string; sample: Element; required: string[]; wrong: Record<string, unknown[]> }[] = [
       { type: 'TIMTextElem', sample: TEXT, required: ['Text'], wrong: { Text: [5, null, ['x'], { t: 1 }] } },
-      { type: 'TIMLocationElem', sample: LOCATION, required: ['Latitude', 'Longitude'], wrong: { Desc: [1], Latitude: ['29.3', null], Longitude: ['116', true] } },
-      { type: 'TIMFaceElem', sample: FACE, required: ['Index'], wrong: { Index: ['6', null], Data: [6] } },
-      { type: 'TIMCustomElem', sample: CUSTOM, required: [], wrong: { Data: [1, { a: 1 }], Desc: [1], Ext: [false], Sound: [1] } },
       {
-        type: 'TIMSoundElem', sample: SOUND, required: ['Url', 'UUID', 'Download_Flag'],
+        type: 'TIMLocationElem',
+        sample: LOCATION,
+        required: ['Latitude', 'Longitude'],
+        wrong: { Desc: [1], Latitude: ['29.3', null], Longitude: ['116', true] },
+      },
+      { type: 'TIMFaceElem', sample: FACE, required: ['Index'], wrong: { Index: ['6', null], Data: [6] } },
+      {
+        type: 'TIMCustomElem',
+        sample: CUSTOM,
+        required: [],
+        wrong: { Data: [1, { a: 1 }], Desc: [1], Ext: [false], Sound: [1] },
+      },
+      {
+        type: 'TIMSoundElem',
+        sample: SOUND,
+        required: ['Url', 'UUID', 'Download_Flag'],
         wrong: { Url: [1], UUID: [1], Size: ['62351'], Second: ['1'], Download_Flag: [1, 0, 3, '2', 2.5] },
       },
       {
-        type: 'TIMImageElem', sample: IMAGE, required: ['UUID', 'ImageInfoArray'],
+        type: 'TIMImageElem',
+        sample: IMAGE,
+        required: ['UUID', 'ImageInfoArray'],
         wrong: { UUID: [1], ImageFormat: ['1'], ImageInfoArray: ['x', {}, null] },
       },
       {
-        type: 'TIMFileElem', sample: FILE, required: ['Url', 'UUID', 'Download_Flag'],
+        type: 'TIMFileElem',
+        sample: FILE,
+        required: ['Url', 'UUID', 'Download_Flag'],
         wrong: { Url: [1], UUID: [1], FileSize: ['1'], FileName: [1], Download_Flag: [1, '2'] },
       },
       {
-        type: 'TIMVideoFileElem', sample: VIDEO,
-        required: ['VideoUrl', 'VideoUUID', 'ThumbUrl', 'ThumbUUID', 'ThumbWidth', 'ThumbHeight', 'VideoDownloadFlag', 'ThumbDownloadFlag'],
+        type: 'TIMVideoFileElem',
+        sample: VIDEO,
+        required: [
+          'VideoUrl',
+          'VideoUUID',
+          'ThumbUrl',
+          'ThumbUUID',
+          'ThumbWidth',
+          'ThumbHeight',
+          'VideoDownloadFlag',
+          'ThumbDownloadFlag',
+        ],
         wrong: {
-          VideoUrl: [1], VideoUUID: [1], VideoSize: ['1'], VideoSecond: ['5'], VideoFormat: [4], VideoDownloadFlag: [1, '2'],
-          ThumbUrl: [1], ThumbUUID: [1], ThumbSize: ['1'], ThumbWidth: ['720'], ThumbHeight: ['1280'], ThumbFormat: [1], ThumbDownloadFlag: [0, '2'],
+          VideoUrl: [1],
+          VideoUUID: [1],
+          VideoSize: ['1'],
+          VideoSecond: ['5'],
+          VideoFormat: [4],
+          VideoDownloadFlag: [1, '2'],
+          ThumbUrl: [1],
+          ThumbUUID: [1],
+          ThumbSize: ['1'],
+          ThumbWidth: ['720'],
+          ThumbHeight: ['1280'],
+          ThumbFormat: [1],
+          ThumbDownloadFlag: [0, '2'],
         },
       },
       {
-        type: 'TIMRelayElem', sample: RELAY, required: [],
-        wrong: { Title: [1], MsgNum: [1.5, '2'], CompatibleText: [1], AbstractList: ['a', [1], [null]], MsgList: ['x', {}], JsonMsgKey: [1] },
+        type: 'TIMRelayElem',
+        sample: RELAY,
+        required: [],
+        wrong: {
+          Title: [1],
+          MsgNum: [1.5, '2'],
+          CompatibleText: [1],
+          AbstractList: ['a', [1], [null]],
+          MsgList: ['x', {}],
+          JsonMsgKey: [1],
+        },
       },
     ];
 
@@ -387,7 +524,11 @@ for (const store of stores()) {
         for (const field of c.required) {
           const content = { ...c.sample.MsgContent };
           delete content[field];
-          await refused({ Random: nextRandom(), MsgBody: [TEXT, { MsgType: c.type, MsgContent: content }] }, 6017, `MsgBody[1].MsgContent.${field}`);
+          await refused(
+            { Random: nextRandom(), MsgBody: [TEXT, { MsgType: c.type, MsgContent: content }] },
+            6017,
+            `MsgBody[1].MsgContent.${field}`,
+          );
         }
         for (const [field, values] of Object.entries(c.wrong)) {
           for (const value of values) {
@@ -400,9 +541,15 @@ for (const store of stores()) {
     }
 
     it('TIMTextElem: the place names the element index', async () => {
-      const res = await refused({ Random: nextRandom(), MsgBody: [TEXT, FACE, { MsgType: 'TIMTextElem', MsgContent: {} }] }, 6017);
+      const res = await refused(
+        { Random: nextRandom(), MsgBody: [TEXT, FACE, { MsgType: 'TIMTextElem', MsgContent: {} }] },
+        6017,
+      );
       assert.ok(res.ErrorInfo.includes('MsgBody[2].MsgContent.Text'), res.ErrorInfo);
-      const first = await refused({ Random: nextRandom(), MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 1 } }] }, 6017);
+      const first = await refused(
+        { Random: nextRandom(), MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 1 } }] },
+        6017,
+      );
       assert.ok(first.ErrorInfo.includes('MsgBody[0].MsgContent.Text'), first.ErrorInfo);
     });
 
@@ -418,7 +565,13 @@ for (const store of stores()) {
         delete entry[field];
         bad.push([entry, `ImageInfoArray[1].${field}`]);
       }
-      for (const [field, value] of [['Type', '1'], ['Width', '2448'], ['Height', null], ['URL', 5], ['Size', '1853095']] as const) {
+      for (const [field, value] of [
+        ['Type', '1'],
+        ['Width', '2448'],
+        ['Height', null],
+        ['URL', 5],
+        ['Size', '1853095'],
+      ] as const) {
         bad.push([{ ...info, [field]: value }, `ImageInfoArray[1].${field}`]);
       }
       for (const [entry, place] of bad) {
@@ -429,7 +582,11 @@ for (const store of stores()) {
 
     it('refuses two TIMCustomElem in one message with 6017 (one is fine anywhere)', async () => {
       await refused({ Random: nextRandom(), MsgBody: [CUSTOM, CUSTOM] }, 6017, 'TIMCustomElem');
-      await refused({ Random: nextRandom(), MsgBody: [TEXT, CUSTOM, FACE, { MsgType: 'TIMCustomElem', MsgContent: {} }] }, 6017, 'TIMCustomElem');
+      await refused(
+        { Random: nextRandom(), MsgBody: [TEXT, CUSTOM, FACE, { MsgType: 'TIMCustomElem', MsgContent: {} }] },
+        6017,
+        'TIMCustomElem',
+      );
       const id = await f.createAccount('one-custom');
       await f.sendOk(id, { Random: nextRandom(), MsgBody: [TEXT, FACE, CUSTOM] });
       await f.sendOk(id, { Random: nextRandom(), MsgBody: [CUSTOM, TEXT, TEXT] });
@@ -439,13 +596,21 @@ for (const store of stores()) {
       for (const OnlineOnlyFlag of [2, -1, 1.5, '1', true]) {
         await refused({ Random: nextRandom(), MsgBody: text('x'), OnlineOnlyFlag }, 6017, 'OnlineOnlyFlag');
       }
-      await refused({ Random: nextRandom(), MsgBody: text('x'), OnlineOnlyFlag: 1, SendMsgControl: ['NoLastMsg'] }, 6017, 'NoLastMsg');
+      await refused(
+        { Random: nextRandom(), MsgBody: text('x'), OnlineOnlyFlag: 1, SendMsgControl: ['NoLastMsg'] },
+        6017,
+        'NoLastMsg',
+      );
     });
 
     it('refuses wrongly typed optional fields with 6017', async () => {
       await refused({ Random: nextRandom(), MsgBody: text('x'), CloudCustomData: 5 }, 6017, 'CloudCustomData');
       await refused({ Random: nextRandom(), MsgBody: text('x'), OfflinePushInfo: 'push' }, 6017, 'OfflinePushInfo');
-      await refused({ Random: nextRandom(), MsgBody: text('x'), ForbidCallbackControl: 'ForbidBeforeSendMsgCallback' }, 6017, 'ForbidCallbackControl');
+      await refused(
+        { Random: nextRandom(), MsgBody: text('x'), ForbidCallbackControl: 'ForbidBeforeSendMsgCallback' },
+        6017,
+        'ForbidCallbackControl',
+      );
       await refused({ Random: nextRandom(), MsgBody: text('x'), SendMsgControl: 'NoLastMsg' }, 6017, 'SendMsgControl');
     });
 
@@ -459,7 +624,11 @@ for (const store of stores()) {
       assertFail(res, 6017, 'Official_Account');
     });
 
-    for (const [label, unit] of [['ASCII', 'a'], ['CJK', '中'], ['emoji', '😀']] as const) {
+    for (const [label, unit] of [
+      ['ASCII', 'a'],
+      ['CJK', '中'],
+      ['emoji', '😀'],
+    ] as const) {
       it(`12 KB limit (${label}): JSON of MsgBody at 12288 UTF-8 bytes is accepted, 12289 refused with 80002`, async () => {
         const id = await f.createAccount(`size-${label}`);
         const okBody = bodyOfBytes(MAX_BYTES, unit);
@@ -497,7 +666,7 @@ for (const store of stores()) {
       assert.ok(Buffer.byteLength(t) < MAX_BYTES - overhead, 'raw text is well under the limit');
       await f.sendOk(id, { Random: nextRandom(), MsgBody: text(t) });
       await refused({ Random: nextRandom(), MsgBody: text(`${t}a`) }, 80002, undefined, id);
-      assert.ok(t.endsWith('a'), 't.endsWith(\'a\')');
+      assert.ok(t.endsWith('a'), "t.endsWith('a')");
       await refused({ Random: nextRandom(), MsgBody: text(`${t.slice(0, -1)}"`) }, 80002, undefined, id);
       // Plain ASCII of the same raw length fits easily.
       await f.sendOk(id, { Random: nextRandom(), MsgBody: text('b'.repeat(t.length)) });
@@ -509,9 +678,19 @@ for (const store of stores()) {
       const body = bodyOfBytes(MAX_BYTES - 4000, '中');
       const { key } = await f.sendOk(id, { Random: nextRandom(), MsgBody: body, CloudCustomData: cloud });
       await refused({ Random: nextRandom(), MsgBody: body, CloudCustomData: `${cloud}a` }, 80002, undefined, id);
-      await refused({ Random: nextRandom(), MsgBody: bodyOfBytes(MAX_BYTES - 4000 + 1, 'a'), CloudCustomData: cloud }, 80002, undefined, id);
+      await refused(
+        { Random: nextRandom(), MsgBody: bodyOfBytes(MAX_BYTES - 4000 + 1, 'a'), CloudCustomData: cloud },
+        80002,
+        undefined,
+        id,
+      );
       // CloudCustomData alone over the limit
-      await refused({ Random: nextRandom(), MsgBody: text('x'), CloudCustomData: 'a'.repeat(MAX_BYTES) }, 80002, undefined, id);
+      await refused(
+        { Random: nextRandom(), MsgBody: text('x'), CloudCustomData: 'a'.repeat(MAX_BYTES) },
+        80002,
+        undefined,
+        id,
+      );
       const [m] = await f.history(id);
       assert.equal(m?.MsgKey, key);
       assert.equal(m?.CloudCustomData, cloud);
@@ -522,8 +701,16 @@ for (const store of stores()) {
       const element = text('x'.repeat(100))[0] as Element;
       const one = Buffer.byteLength(JSON.stringify(element));
       const count = Math.ceil(MAX_BYTES / one) + 1;
-      await refused({ Random: nextRandom(), MsgBody: Array.from({ length: count }, () => element) }, 80002, undefined, id);
-      await f.sendOk(id, { Random: nextRandom(), MsgBody: Array.from({ length: Math.floor((MAX_BYTES - 2) / (one + 1)) }, () => element) });
+      await refused(
+        { Random: nextRandom(), MsgBody: Array.from({ length: count }, () => element) },
+        80002,
+        undefined,
+        id,
+      );
+      await f.sendOk(id, {
+        Random: nextRandom(),
+        MsgBody: Array.from({ length: Math.floor((MAX_BYTES - 2) / (one + 1)) }, () => element),
+      });
     });
 
     it('validation comes before the account lookup and before the size check', async () => {
@@ -531,7 +718,11 @@ for (const store of stores()) {
       assertFail(await f.send('@TOA#_nosuchaccount', { Random: nextRandom(), MsgBody: [] }), 6017);
       // A too-big message with a bad element later on: the element problem is reported.
       const big = bodyOfBytes(MAX_BYTES + 100, 'a');
-      await refused({ Random: nextRandom(), MsgBody: [...big, { MsgType: 'TIMFaceElem', MsgContent: {} }] }, 6017, 'MsgBody[1].MsgContent.Index');
+      await refused(
+        { Random: nextRandom(), MsgBody: [...big, { MsgType: 'TIMFaceElem', MsgContent: {} }] },
+        6017,
+        'MsgBody[1].MsgContent.Index',
+      );
     });
   });
 
@@ -564,7 +755,14 @@ for (const store of stores()) {
       assert.equal(a3.key, `3_1_${t0 + 8}`);
       assert.equal(await f.lastMsgTime(b), t0 + 7, 'other account untouched');
       const history = await f.history(a);
-      assert.deepEqual(history.map((m) => [m.MsgKey, m.MsgSeq, m.MsgTimeStamp]), [[a3.key, 3, t0 + 8], [a2.key, 2, t0 + 7], [a1.key, 1, t0]]);
+      assert.deepEqual(
+        history.map((m) => [m.MsgKey, m.MsgSeq, m.MsgTimeStamp]),
+        [
+          [a3.key, 3, t0 + 8],
+          [a2.key, 2, t0 + 7],
+          [a1.key, 1, t0],
+        ],
+      );
     });
 
     it('a repeated send (same MsgBody, CloudCustomData and Random within 5 minutes) answers the first key and stores nothing', async () => {
@@ -595,7 +793,10 @@ for (const store of stores()) {
       assert.deepEqual(await f.sendOk(id, noCcd), withoutCcd, 'the no-CloudCustomData message has its own key');
       const history = await f.history(id);
       assert.equal(history.length, 5);
-      assert.deepEqual(history.map((m) => m.MsgSeq), [5, 4, 3, 2, 1]);
+      assert.deepEqual(
+        history.map((m) => m.MsgSeq),
+        [5, 4, 3, 2, 1],
+      );
     });
 
     it('the same message after more than 5 minutes is a new message', async () => {
@@ -635,11 +836,25 @@ for (const store of stores()) {
       assert.ok(online.seq > stored.seq, 'online.seq > stored.seq');
       const stored2 = await f.sendOk(id, { Random: 3, MsgBody: text('stored 2'), OnlineOnlyFlag: 0 });
       assert.ok(stored2.seq > online.seq, 'stored2.seq > online.seq');
-      assert.deepEqual((await f.history(id)).map((m) => m.MsgKey), [stored2.key, stored.key]);
-      assert.deepEqual((await f.history(id, true)).map((m) => m.MsgKey), [stored2.key, stored.key], 'not even with WithRecalledMsg');
-      const page = await f.admin.official('official_account_msg_get_simple', { Official_Account: id, ReqMsgNumber: 1, LastMsgKey: stored2.key });
+      assert.deepEqual(
+        (await f.history(id)).map((m) => m.MsgKey),
+        [stored2.key, stored.key],
+      );
+      assert.deepEqual(
+        (await f.history(id, true)).map((m) => m.MsgKey),
+        [stored2.key, stored.key],
+        'not even with WithRecalledMsg',
+      );
+      const page = await f.admin.official('official_account_msg_get_simple', {
+        Official_Account: id,
+        ReqMsgNumber: 1,
+        LastMsgKey: stored2.key,
+      });
       assertOk(page);
-      assert.deepEqual((page.RspMsgList as Json[]).map((m) => m.MsgKey), [stored.key]);
+      assert.deepEqual(
+        (page.RspMsgList as Json[]).map((m) => m.MsgKey),
+        [stored.key],
+      );
     });
 
     it('a refused send (validation, size) changes nothing; the next good send gets the next Seq', async () => {
@@ -670,15 +885,25 @@ for (const store of stores()) {
       const id = await f.createAccount('concurrent');
       const N = 30;
       const randoms = Array.from({ length: N }, (_, i) => 100_000 + i);
-      const results = await Promise.all(randoms.map((Random, i) => f.send(id, { Random, MsgBody: text(`concurrent ${i}`) })));
+      const results = await Promise.all(
+        randoms.map((Random, i) => f.send(id, { Random, MsgBody: text(`concurrent ${i}`) })),
+      );
       for (const res of results) assertOk(res);
       const keys = results.map((r) => r.MsgKey as string);
       assert.equal(new Set(keys).size, N, 'MsgKeys are unique');
       const seqs = keys.map((k) => parseKey(k).seq).sort((x, y) => x - y);
-      assert.deepEqual(seqs, Array.from({ length: N }, (_, i) => i + 1), 'Seqs 1..30 with no gap');
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: N }, (_, i) => i + 1),
+        'Seqs 1..30 with no gap',
+      );
       const history = await f.history(id);
       assert.equal(history.length, N);
-      assert.deepEqual(history.map((m) => m.MsgSeq), Array.from({ length: N }, (_, i) => N - i), 'history newest first, no gap');
+      assert.deepEqual(
+        history.map((m) => m.MsgSeq),
+        Array.from({ length: N }, (_, i) => N - i),
+        'history newest first, no gap',
+      );
       const byKey = new Map(history.map((m) => [m.MsgKey as string, m]));
       results.forEach((res, i) => {
         const m = byKey.get(res.MsgKey as string);
@@ -746,8 +971,14 @@ for (const store of stores()) {
       // Still answered as duplicates while over the limit.
       assert.deepEqual(await f.sendOk(a, m1), first);
       assert.deepEqual(await f.sendOk(a, m2), second);
-      assert.deepEqual((await f.history(a)).map((m) => m.MsgSeq), [2, 1]);
-      assert.deepEqual((await f.history(b)).map((m) => m.MsgSeq), [2, 1]);
+      assert.deepEqual(
+        (await f.history(a)).map((m) => m.MsgSeq),
+        [2, 1],
+      );
+      assert.deepEqual(
+        (await f.history(b)).map((m) => m.MsgSeq),
+        [2, 1],
+      );
       // A third account is untouched by all of this.
       const c = await f.createAccount('limited-c');
       await f.sendOk(c, m1);
@@ -769,7 +1000,7 @@ for (const store of stores()) {
     });
     after(() => herald.close());
 
-    it('uses the app\'s sendPerHour', async () => {
+    it("uses the app's sendPerHour", async () => {
       const f = new Fixture(herald);
       const id = await f.createAccount('app-hour');
       await f.sendOk(id, { Random: 1, MsgBody: text('1') });
@@ -778,7 +1009,7 @@ for (const store of stores()) {
       assert.equal((await f.history(id)).length, 2);
     });
 
-    it('uses the app\'s sendPerSecond', async () => {
+    it("uses the app's sendPerSecond", async () => {
       const f = new Fixture(herald, new Client(herald.url, { sdkappid: PER_SECOND_APP }));
       const id = await f.createAccount('app-second');
       await f.sendOk(id, { Random: 1, MsgBody: text('1') });

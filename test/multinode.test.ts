@@ -10,7 +10,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, createTestSchema, currentStore, dropTestSchema, postgresUrlFor, SECRET_KEY, type Envelope } from './helpers/harness.ts';
+import {
+  Client,
+  createTestSchema,
+  currentStore,
+  dropTestSchema,
+  postgresUrlFor,
+  SECRET_KEY,
+  type Envelope,
+} from './helpers/harness.ts';
 import { spawnHerald, type HeraldProcess } from './helpers/processes.ts';
 
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,7 +48,14 @@ class Receiver {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
         const pid = Number(/pid (\d+)/.exec(req.headers['user-agent'] ?? '')?.[1] ?? 0);
-        const d: Delivery = { command: url.searchParams.get('CallbackCommand') ?? '', body: JSON.parse(text), pid, start: Date.now(), end: 0, answered: false };
+        const d: Delivery = {
+          command: url.searchParams.get('CallbackCommand') ?? '',
+          body: JSON.parse(text),
+          pid,
+          start: Date.now(),
+          end: 0,
+          answered: false,
+        };
         this.deliveries.push(d);
         const hang = this.hang;
         if (hang && d.command.includes('After')) {
@@ -79,7 +94,9 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   }
 }
 
-describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()}]`, { skip: onPostgres ? false : 'multi-node needs PostgreSQL (HERALD_TEST_STORE=postgres)' }, () => {
+describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()}]`, {
+  skip: onPostgres ? false : 'multi-node needs PostgreSQL (HERALD_TEST_STORE=postgres)',
+}, () => {
   const sdkappid = 1_500_000_000 + randomInt(90_000_000); // fresh per run: Redis windows outlive a run
   let schema: string;
   let nodes: HeraldProcess[] = [];
@@ -125,44 +142,77 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
   it('both nodes started together and serve the same data', async () => {
     await importUsers(['owner']);
     const created = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'shared' }));
-    const info = ok(await node(1).official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: created.OfficialAccountUserID }] }));
+    const info = ok(
+      await node(1).official('get_official_account_info', {
+        OfficialAccountIdList: [{ Official_Account: created.OfficialAccountUserID }],
+      }),
+    );
     assert.equal((info.OfficialAccountInfoList as Record<string, unknown>[])[0]?.Name, 'shared');
   });
 
   it('concurrent creates of one custom ID through both nodes: exactly one OK, the rest 130008', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => node(i).official('create_official_account', { Owner_Account: 'owner', Name: `n${i}`, OfficialAccountUserID: '@TOA#_contended' })),
+      Array.from({ length: 20 }, (_, i) =>
+        node(i).official('create_official_account', {
+          Owner_Account: 'owner',
+          Name: `n${i}`,
+          OfficialAccountUserID: '@TOA#_contended',
+        }),
+      ),
     );
     assert.equal(results.filter((r) => r.ErrorCode === 0).length, 1, JSON.stringify(results.map((r) => r.ErrorCode)));
     assert.equal(results.filter((r) => r.ErrorCode === 130008).length, 19);
   });
 
   it('concurrent sends to one account through both nodes: unique Seqs 1..N, no gaps, history agrees', async () => {
-    const id = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'busy' })).OfficialAccountUserID as string;
+    const id = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'busy' }))
+      .OfficialAccountUserID as string;
     const n = 40;
     const sent = await Promise.all(
-      Array.from({ length: n }, (_, i) => node(i).official('send_official_account_msg', {
-        Official_Account: id, Random: i, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${i}` } }],
-      })),
+      Array.from({ length: n }, (_, i) =>
+        node(i).official('send_official_account_msg', {
+          Official_Account: id,
+          Random: i,
+          MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${i}` } }],
+        }),
+      ),
     );
     const seqs = sent.map((r) => Number(String(ok(r).MsgKey).split('_')[0])).sort((a, b) => a - b);
-    assert.deepEqual(seqs, Array.from({ length: n }, (_, i) => i + 1));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
     const seen: number[] = [];
     let last = '';
     for (;;) {
-      const page = ok(await node(1).official('official_account_msg_get_simple', { Official_Account: id, ReqMsgNumber: 20, LastMsgKey: last }));
+      const page = ok(
+        await node(1).official('official_account_msg_get_simple', {
+          Official_Account: id,
+          ReqMsgNumber: 20,
+          LastMsgKey: last,
+        }),
+      );
       const items = page.RspMsgList as { MsgSeq: number }[];
       seen.push(...items.map((m) => m.MsgSeq));
       last = page.LastMsgKey as string;
       if (page.IsFinished === 2) break;
     }
-    assert.deepEqual(seen, Array.from({ length: n }, (_, i) => n - i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: n }, (_, i) => n - i),
+    );
   });
 
   it('SubscriberNum always equals the real number of subscriptions under concurrent adds and deletes on both nodes', async () => {
     const users = Array.from({ length: 300 }, (_, i) => `s${i}`);
     await importUsers(users);
-    const id = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'crowd', MaxSubscriberNum: 250 })).OfficialAccountUserID as string;
+    const id = ok(
+      await node(0).official('create_official_account', {
+        Owner_Account: 'owner',
+        Name: 'crowd',
+        MaxSubscriberNum: 250,
+      }),
+    ).OfficialAccountUserID as string;
     const batch = (from: number) => users.slice(from, from + 100).map((Subscriber_Account) => ({ Subscriber_Account }));
     await Promise.all([
       node(0).official('add_subscriber', { Official_Account: id, SubscriberList: batch(0) }),
@@ -186,11 +236,18 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
   });
 
   it('rate limits are global with Redis: 5/s across two nodes lets exactly 5 through', async () => {
-    const limited = await Promise.all([spawnHerald(env({ HERALD_RATE_LIMIT: '5' })), spawnHerald(env({ HERALD_RATE_LIMIT: '5' }))]);
+    const limited = await Promise.all([
+      spawnHerald(env({ HERALD_RATE_LIMIT: '5' })),
+      spawnHerald(env({ HERALD_RATE_LIMIT: '5' })),
+    ]);
     try {
       const limitedClients = limited.map((n) => new Client(n.url, { sdkappid }));
       await sleep(1100 - (Date.now() % 1000)); // start near the beginning of a second
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (limitedClients[i % 2] as Client).account('account_check', { CheckItem: [{ UserID: 'owner' }] })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (limitedClients[i % 2] as Client).account('account_check', { CheckItem: [{ UserID: 'owner' }] }),
+        ),
+      );
       assert.equal(results.filter((r) => r.ErrorCode === 0).length, 5, JSON.stringify(results.map((r) => r.ErrorCode)));
       assert.equal(results.filter((r) => r.ErrorCode === 60007).length, 5);
     } finally {
@@ -207,10 +264,16 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
     const start = receiver.deliveries.length;
     let held: Delivery | undefined;
     receiver.hang = (d) => (held ??= d);
-    const id = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'ordered' })).OfficialAccountUserID as string;
+    const id = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'ordered' }))
+      .OfficialAccountUserID as string;
     await importUsers(['o1', 'o2', 'o3']);
     for (const [i, user] of ['o1', 'o2', 'o3'].entries()) {
-      ok(await node(i).official('add_subscriber', { Official_Account: id, SubscriberList: [{ Subscriber_Account: user }] }));
+      ok(
+        await node(i).official('add_subscriber', {
+          Official_Account: id,
+          SubscriberList: [{ Subscriber_Account: user }],
+        }),
+      );
     }
     await waitFor('a delivery in flight', () => held !== undefined);
     const victim = nodes.findIndex((n) => n.pid === held?.pid);
@@ -221,24 +284,40 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
     // The surviving node takes the event over once the dead node's lease runs out.
     const survivor = clients[1 - victim] as Client;
     await waitFor('every event of the account delivered', async () => {
-      const res = ok(await survivor.call('herald_admin', 'list_webhook_deliveries', { Official_Account: id, Limit: 50 }));
+      const res = ok(
+        await survivor.call('herald_admin', 'list_webhook_deliveries', { Official_Account: id, Limit: 50 }),
+      );
       const events = res.Deliveries as { Status: string }[];
       return events.length === 4 && events.every((e) => e.Status === 'delivered');
     });
-    const mine = receiver.deliveries.slice(start).filter((d) => d.body.Official_Account === id && d.command.includes('After'));
+    const mine = receiver.deliveries
+      .slice(start)
+      .filter((d) => d.body.Official_Account === id && d.command.includes('After'));
     const answered = mine.filter((d) => d.answered);
     assert.deepEqual(
-      answered.map((d) => [d.command.replace('OfficialAccount.Callback', ''), (d.body.SubscribeAccountList as { Subscriber_Account: string }[] | undefined)?.[0]?.Subscriber_Account]),
-      [['AfterCreateOfficialAccount', undefined], ['AfterAddSubscriber', 'o1'], ['AfterAddSubscriber', 'o2'], ['AfterAddSubscriber', 'o3']],
+      answered.map((d) => [
+        d.command.replace('OfficialAccount.Callback', ''),
+        (d.body.SubscribeAccountList as { Subscriber_Account: string }[] | undefined)?.[0]?.Subscriber_Account,
+      ]),
+      [
+        ['AfterCreateOfficialAccount', undefined],
+        ['AfterAddSubscriber', 'o1'],
+        ['AfterAddSubscriber', 'o2'],
+        ['AfterAddSubscriber', 'o3'],
+      ],
     );
     // One node at a time: no two attempts at the same event overlap.
     const key = (d: Delivery) => `${d.command}:${d.body.EventTime}`;
     for (const a of mine) {
       for (const b of mine) {
-        if (a !== b && key(a) === key(b)) assert.ok(a.end <= b.start || b.end <= a.start, 'two attempts of one event overlapped');
+        if (a !== b && key(a) === key(b))
+          assert.ok(a.end <= b.start || b.end <= a.start, 'two attempts of one event overlapped');
       }
     }
-    assert.ok(answered.every((d) => d.pid !== held?.pid || d === held), 'nothing was delivered by the killed node after its death');
+    assert.ok(
+      answered.every((d) => d.pid !== held?.pid || d === held),
+      'nothing was delivered by the killed node after its death',
+    );
     nodes.splice(victim, 1, await spawnHerald(env()));
     clients = nodes.map((n) => new Client(n.url, { sdkappid }));
   });

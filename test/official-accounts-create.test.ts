@@ -4,13 +4,33 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN, Client, SDKAPPID, SECRET_KEY, importAccounts, startTestHerald, stores, type Envelope, type TestHerald } from './helpers/harness.ts';
+import {
+  ADMIN,
+  Client,
+  SDKAPPID,
+  SECRET_KEY,
+  importAccounts,
+  startTestHerald,
+  stores,
+  type Envelope,
+  type TestHerald,
+} from './helpers/harness.ts';
 import { assertFail as failWith, assertOk, exactBytes } from './helpers/assertions.ts';
 
 const CJK = '中'; // 3 bytes
 const EMOJI = '😀'; // 4 bytes
 
-const ALL_FIELDS = ['CreateTime', 'Name', 'Owner_Account', 'LastMsgTime', 'SubscriberNum', 'Introduction', 'FaceUrl', 'Organization', 'CustomString'];
+const ALL_FIELDS = [
+  'CreateTime',
+  'Name',
+  'Owner_Account',
+  'LastMsgTime',
+  'SubscriberNum',
+  'Introduction',
+  'FaceUrl',
+  'Organization',
+  'CustomString',
+];
 const ITEM_ENVELOPE = ['Official_Account', 'ErrorCode', 'ErrorInfo'];
 
 const LIMITS = { Name: 150, Introduction: 400, FaceUrl: 500, Organization: 500, CustomString: 3000 } as const;
@@ -23,7 +43,9 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 type Item = Record<string, unknown>;
 
 async function info(client: Client, ids: string[], filter?: string[]): Promise<Item[]> {
-  const body: Record<string, unknown> = { OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })) };
+  const body: Record<string, unknown> = {
+    OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })),
+  };
   if (filter !== undefined) body.ResponseFilter = { OfficialAccountBaseInfoFilter: filter };
   const res = await client.official('get_official_account_info', body);
   assertOk(res);
@@ -81,18 +103,34 @@ for (const store of stores()) {
         assert.equal(items.length, 50);
         const names = new Set(items.map((item) => item.Name));
         assert.equal(names.size, 50);
-        assert.ok(items.every((item) => item.ErrorCode === 0 && item.Owner_Account === 'owner1'), 'items.every((item) => item.ErrorCode === 0 && item.Owner_Account ==...');
+        assert.ok(
+          items.every((item) => item.ErrorCode === 0 && item.Owner_Account === 'owner1'),
+          'items.every((item) => item.ErrorCode === 0 && item.Owner_Account ==...',
+        );
       });
     });
 
     describe('custom IDs', () => {
       it('@TOA#_test_id is accepted and returned; the same ID again → 130008 and the first account is unchanged', async () => {
-        const res = await create({ OfficialAccountUserID: '@TOA#_test_id', Owner_Account: 'owner1', Name: 'first', Introduction: 'intro one' });
+        const res = await create({
+          OfficialAccountUserID: '@TOA#_test_id',
+          Owner_Account: 'owner1',
+          Name: 'first',
+          Introduction: 'intro one',
+        });
         assertOk(res);
         assert.equal(res.OfficialAccountUserID, '@TOA#_test_id');
         const firstInfo = await infoOne(admin, '@TOA#_test_id');
 
-        await refused({ OfficialAccountUserID: '@TOA#_test_id', Owner_Account: 'owner2', Name: 'second', Introduction: 'intro two' }, 130008);
+        await refused(
+          {
+            OfficialAccountUserID: '@TOA#_test_id',
+            Owner_Account: 'owner2',
+            Name: 'second',
+            Introduction: 'intro two',
+          },
+          130008,
+        );
         const after = await infoOne(admin, '@TOA#_test_id');
         assert.deepEqual(after, firstInfo);
         assert.equal(after.Name, 'first');
@@ -101,8 +139,8 @@ for (const store of stores()) {
       });
 
       it('an ID of exactly 48 bytes is accepted; 49 bytes → 130007', async () => {
-        const id48 = '@TOA#_' + 'x'.repeat(42);
-        const id49 = '@TOA#_' + 'y'.repeat(43);
+        const id48 = `@TOA#_${'x'.repeat(42)}`;
+        const id49 = `@TOA#_${'y'.repeat(43)}`;
         assert.equal(Buffer.byteLength(id48), 48);
         assert.equal(Buffer.byteLength(id49), 49);
         const res = await create({ OfficialAccountUserID: id48, Owner_Account: 'owner1', Name: 'forty-eight' });
@@ -141,16 +179,23 @@ for (const store of stores()) {
 
     describe('byte limits (UTF-8)', () => {
       for (const [field, limit] of Object.entries(LIMITS)) {
-        for (const [label, unit] of [['ASCII', 'a'], ['CJK', CJK], ['emoji', EMOJI]] as const) {
+        for (const [label, unit] of [
+          ['ASCII', 'a'],
+          ['CJK', CJK],
+          ['emoji', EMOJI],
+        ] as const) {
           it(`${field}: ${limit} bytes of ${label} OK, one byte or one ${label} character over → 6017`, async () => {
             const at = exactBytes(limit, unit);
-            const base = field === 'Name' ? { Owner_Account: 'owner1' } : { Owner_Account: 'owner1', Name: `limit ${field} ${label}` };
+            const base =
+              field === 'Name'
+                ? { Owner_Account: 'owner1' }
+                : { Owner_Account: 'owner1', Name: `limit ${field} ${label}` };
             const res = await create({ ...base, [field]: at });
             assertOk(res);
             const stored = await infoOne(admin, res.OfficialAccountUserID as string);
             assert.equal(stored[field], at, 'the value is stored and read back unchanged');
 
-            const overByByte = at + 'a';
+            const overByByte = `${at}a`;
             assert.equal(Buffer.byteLength(overByByte), limit + 1);
             const refusal = await refused({ ...base, [field]: overByByte }, 6017);
             assert.match(refusal.ErrorInfo, new RegExp(field));
@@ -164,9 +209,9 @@ for (const store of stores()) {
 
       it('the examples: 50 CJK Name OK, 50 CJK + a → 6017, 37 emoji + ab OK, 37 emoji + abc → 6017', async () => {
         assertOk(await create({ Owner_Account: 'owner1', Name: CJK.repeat(50) }));
-        await refused({ Owner_Account: 'owner1', Name: CJK.repeat(50) + 'a' }, 6017);
-        assertOk(await create({ Owner_Account: 'owner1', Name: EMOJI.repeat(37) + 'ab' }));
-        await refused({ Owner_Account: 'owner1', Name: EMOJI.repeat(37) + 'abc' }, 6017);
+        await refused({ Owner_Account: 'owner1', Name: `${CJK.repeat(50)}a` }, 6017);
+        assertOk(await create({ Owner_Account: 'owner1', Name: `${EMOJI.repeat(37)}ab` }));
+        await refused({ Owner_Account: 'owner1', Name: `${EMOJI.repeat(37)}abc` }, 6017);
         await refused({ Owner_Account: 'owner1', Name: EMOJI.repeat(38) }, 6017);
       });
     });
@@ -230,8 +275,13 @@ for (const store of stores()) {
         const ids = Array.from({ length: 101 }, (_, i) => `trace_${i}`);
         const res = await admin.account('multiaccount_import', { AccountList: ids.map((UserID) => ({ UserID })) });
         assert.equal(res.ErrorCode, 70402);
-        const check = await admin.account('account_check', { CheckItem: ids.slice(0, 100).map((UserID) => ({ UserID })) });
-        assert.ok((check.ResultItem as Item[]).every((item) => item.AccountStatus === 'NotImported'), '(check.ResultItem as Item[]).every((item) => item.AccountStatus ===...');
+        const check = await admin.account('account_check', {
+          CheckItem: ids.slice(0, 100).map((UserID) => ({ UserID })),
+        });
+        assert.ok(
+          (check.ResultItem as Item[]).every((item) => item.AccountStatus === 'NotImported'),
+          '(check.ResultItem as Item[]).every((item) => item.AccountStatus ===...',
+        );
         await refused({ Owner_Account: 'trace_0', Name: 'x' }, 6017);
         await refused({ Owner_Account: 'trace_100', Name: 'x' }, 6017);
       });
@@ -242,7 +292,9 @@ for (const store of stores()) {
         const res = await user.official('create_official_account', { Owner_Account: 'owner1', Name: 'by a user' });
         assert.equal(res.ErrorCode, 60010);
         assert.equal(res.ActionStatus, 'FAIL');
-        const read = await user.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_test_id' }] });
+        const read = await user.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: '@TOA#_test_id' }],
+        });
         assert.equal(read.ErrorCode, 60010);
         assert.equal(await count(), before);
       });
@@ -260,10 +312,16 @@ for (const store of stores()) {
         });
         const custom = await create({ Owner_Account: 'owner1', Name: 'custom cap', MaxSubscriberNum: 1000 });
         assertOk(custom);
-        assert.equal((await infoOne(admin, custom.OfficialAccountUserID as string, ['MaxSubscriberNum'])).MaxSubscriberNum, 1000);
+        assert.equal(
+          (await infoOne(admin, custom.OfficialAccountUserID as string, ['MaxSubscriberNum'])).MaxSubscriberNum,
+          1000,
+        );
         const one = await create({ Owner_Account: 'owner1', Name: 'cap one', MaxSubscriberNum: 1 });
         assertOk(one);
-        assert.equal((await infoOne(admin, one.OfficialAccountUserID as string, ['MaxSubscriberNum'])).MaxSubscriberNum, 1);
+        assert.equal(
+          (await infoOne(admin, one.OfficialAccountUserID as string, ['MaxSubscriberNum'])).MaxSubscriberNum,
+          1,
+        );
       });
 
       it('the documented sample request is stored field by field; CreateTime is now, SubscriberNum and LastMsgTime 0', async () => {
@@ -296,7 +354,10 @@ for (const store of stores()) {
         assert.equal(item.SubscriberNum, 0);
         assert.equal(item.LastMsgTime, 0);
         assert.ok(Number.isInteger(item.CreateTime), 'CreateTime is an integer');
-        assert.ok((item.CreateTime as number) >= before && (item.CreateTime as number) <= after, `CreateTime ${item.CreateTime} is unix seconds of now`);
+        assert.ok(
+          (item.CreateTime as number) >= before && (item.CreateTime as number) <= after,
+          `CreateTime ${item.CreateTime} is unix seconds of now`,
+        );
       });
 
       it('optional text fields default to empty strings', async () => {
@@ -325,11 +386,16 @@ for (const store of stores()) {
         const unknown = Array.from({ length: 47 }, (_, i) => `@TOA#_unknown_${i}`);
         const ids = [unknown[0]!, known[0]!, ...unknown.slice(1, 20), known[1]!, ...unknown.slice(20), known[2]!];
         assert.equal(ids.length, 50);
-        const res = await admin.official('get_official_account_info', { OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })) });
+        const res = await admin.official('get_official_account_info', {
+          OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })),
+        });
         assertOk(res);
         const items = res.OfficialAccountInfoList as Item[];
         assert.equal(items.length, 50);
-        assert.deepEqual(items.map((item) => item.Official_Account), ids);
+        assert.deepEqual(
+          items.map((item) => item.Official_Account),
+          ids,
+        );
         for (const item of items) {
           if (known.includes(item.Official_Account as string)) {
             assert.equal(item.ErrorCode, 0);
@@ -340,14 +406,24 @@ for (const store of stores()) {
             assert.equal(item.ErrorCode, 130004);
             assert.equal(typeof item.ErrorInfo, 'string');
             assert.notEqual(item.ErrorInfo, '');
-            assert.deepEqual(Object.keys(item).sort(), [...ITEM_ENVELOPE].sort(), 'an unknown ID carries no profile fields');
+            assert.deepEqual(
+              Object.keys(item).sort(),
+              [...ITEM_ENVELOPE].sort(),
+              'an unknown ID carries no profile fields',
+            );
           }
         }
       });
 
       it('only unknown IDs: top level still OK/0', async () => {
         const items = await info(admin, ['@TOA#_nobody', 'not even an id']);
-        assert.deepEqual(items.map((item) => [item.Official_Account, item.ErrorCode]), [['@TOA#_nobody', 130004], ['not even an id', 130004]]);
+        assert.deepEqual(
+          items.map((item) => [item.Official_Account, item.ErrorCode]),
+          [
+            ['@TOA#_nobody', 130004],
+            ['not even an id', 130004],
+          ],
+        );
       });
 
       it('51 IDs → 6017; an empty list → 6017; a missing list → 6017', async () => {
@@ -356,9 +432,15 @@ for (const store of stores()) {
         assert.equal(over.ErrorCode, 6017);
         assert.equal(over.ActionStatus, 'FAIL');
         assert.equal(over.OfficialAccountInfoList, undefined);
-        assert.equal((await admin.official('get_official_account_info', { OfficialAccountIdList: [] })).ErrorCode, 6017);
+        assert.equal(
+          (await admin.official('get_official_account_info', { OfficialAccountIdList: [] })).ErrorCode,
+          6017,
+        );
         assert.equal((await admin.official('get_official_account_info', {})).ErrorCode, 6017);
-        assert.equal((await admin.official('get_official_account_info', { OfficialAccountIdList: ['@TOA#_x'] })).ErrorCode, 6017);
+        assert.equal(
+          (await admin.official('get_official_account_info', { OfficialAccountIdList: ['@TOA#_x'] })).ErrorCode,
+          6017,
+        );
       });
 
       it('without a filter all 9 documented fields are returned and MaxSubscriberNum is not', async () => {
@@ -366,14 +448,26 @@ for (const store of stores()) {
         assert.deepEqual(Object.keys(item).sort(), [...ITEM_ENVELOPE, ...ALL_FIELDS].sort());
         assert.equal(item.MaxSubscriberNum, undefined);
         // An empty ResponseFilter object behaves the same.
-        const res = await admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: known[0] }], ResponseFilter: {} });
+        const res = await admin.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: known[0] }],
+          ResponseFilter: {},
+        });
         assertOk(res);
-        assert.deepEqual(Object.keys((res.OfficialAccountInfoList as Item[])[0]!).sort(), [...ITEM_ENVELOPE, ...ALL_FIELDS].sort());
+        assert.deepEqual(
+          Object.keys((res.OfficialAccountInfoList as Item[])[0]!).sort(),
+          [...ITEM_ENVELOPE, ...ALL_FIELDS].sort(),
+        );
       });
 
       it('ResponseFilter selects only the named fields', async () => {
         const item = await infoOne(admin, known[1]!, ['Name', 'SubscriberNum']);
-        assert.deepEqual(item, { Official_Account: known[1], ErrorCode: 0, ErrorInfo: '', Name: 'info 1', SubscriberNum: 0 });
+        assert.deepEqual(item, {
+          Official_Account: known[1],
+          ErrorCode: 0,
+          ErrorInfo: '',
+          Name: 'info 1',
+          SubscriberNum: 0,
+        });
         for (const field of ALL_FIELDS) {
           const one = await infoOne(admin, known[2]!, [field]);
           assert.deepEqual(Object.keys(one).sort(), [...ITEM_ENVELOPE, field].sort(), field);
@@ -398,7 +492,9 @@ for (const store of stores()) {
 
   describe(`app limits [${store}]`, () => {
     it('maxOfficialAccounts: 2 → the third create answers 130010 and adds nothing', async () => {
-      const herald = await startTestHerald({ apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 2 }] });
+      const herald = await startTestHerald({
+        apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 2 }],
+      });
       try {
         const create = (body: Record<string, unknown>) => herald.admin.official('create_official_account', body);
         assertOk(await create({ Owner_Account: ADMIN, Name: 'one' }));
@@ -407,11 +503,16 @@ for (const store of stores()) {
         assertFail(await create({ Owner_Account: ADMIN, Name: 'three' }), 130010);
         assertFail(await create({ Owner_Account: ADMIN, Name: 'three', OfficialAccountUserID: '@TOA#_three' }), 130010);
         assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 2);
-        const [item] = (await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_three' }] }))
-          .OfficialAccountInfoList as Item[];
+        const [item] = (
+          await herald.admin.official('get_official_account_info', {
+            OfficialAccountIdList: [{ Official_Account: '@TOA#_three' }],
+          })
+        ).OfficialAccountInfoList as Item[];
         assert.equal(item?.ErrorCode, 130004);
         // Reading still works at the cap.
-        const res = await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_two' }] });
+        const res = await herald.admin.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: '@TOA#_two' }],
+        });
         assertOk(res);
         assert.equal((res.OfficialAccountInfoList as Item[])[0]?.Name, 'two');
       } finally {
@@ -420,10 +521,14 @@ for (const store of stores()) {
     });
 
     it('concurrent creates at the cap: exactly maxOfficialAccounts succeed, the rest answer 130010', async () => {
-      const herald = await startTestHerald({ apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 3 }] });
+      const herald = await startTestHerald({
+        apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], maxOfficialAccounts: 3 }],
+      });
       try {
         const results = await Promise.all(
-          Array.from({ length: 12 }, (_, i) => herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: `race ${i}` })),
+          Array.from({ length: 12 }, (_, i) =>
+            herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: `race ${i}` }),
+          ),
         );
         const codes = results.map((r) => r.ErrorCode).sort((a, b) => a - b);
         assert.deepEqual(codes, [0, 0, 0, ...Array<number>(9).fill(130010)]);
@@ -438,21 +543,27 @@ for (const store of stores()) {
       try {
         const results = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
-            herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: `same id ${i}`, OfficialAccountUserID: '@TOA#_contended' }),
+            herald.admin.official('create_official_account', {
+              Owner_Account: ADMIN,
+              Name: `same id ${i}`,
+              OfficialAccountUserID: '@TOA#_contended',
+            }),
           ),
         );
         const codes = results.map((r) => r.ErrorCode).sort((a, b) => a - b);
         assert.deepEqual(codes, [0, ...Array<number>(7).fill(130008)]);
         assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
         const winner = results.findIndex((r) => r.ErrorCode === 0);
-        const res = await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_contended' }] });
+        const res = await herald.admin.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: '@TOA#_contended' }],
+        });
         assert.equal((res.OfficialAccountInfoList as Item[])[0]?.Name, `same id ${winner}`);
       } finally {
         await herald.close();
       }
     });
 
-    it('apps are isolated: the same custom ID can exist in two apps, and one app cannot read the other\'s accounts', async () => {
+    it("apps are isolated: the same custom ID can exist in two apps, and one app cannot read the other's accounts", async () => {
       const OTHER = 1400000001;
       const OTHER_KEY = 'another-secret-key-for-the-second-app';
       const herald = await startTestHerald({
@@ -463,21 +574,42 @@ for (const store of stores()) {
       });
       try {
         const other = new Client(herald.url, { sdkappid: OTHER, key: OTHER_KEY, identifier: 'boss' });
-        assertOk(await herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: 'in app 1', OfficialAccountUserID: '@TOA#_shared' }));
+        assertOk(
+          await herald.admin.official('create_official_account', {
+            Owner_Account: ADMIN,
+            Name: 'in app 1',
+            OfficialAccountUserID: '@TOA#_shared',
+          }),
+        );
         // The first app's admin is not an account of the second app.
         const foreignOwner = await other.official('create_official_account', { Owner_Account: ADMIN, Name: 'x' });
         assert.equal(foreignOwner.ErrorCode, 6017);
-        assertOk(await other.official('create_official_account', { Owner_Account: 'boss', Name: 'in app 2', OfficialAccountUserID: '@TOA#_shared' }));
+        assertOk(
+          await other.official('create_official_account', {
+            Owner_Account: 'boss',
+            Name: 'in app 2',
+            OfficialAccountUserID: '@TOA#_shared',
+          }),
+        );
         assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
         assert.equal(await herald.store.countOfficialAccounts(OTHER), 1);
-        const mine = await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_shared' }] });
-        const theirs = await other.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_shared' }] });
+        const mine = await herald.admin.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: '@TOA#_shared' }],
+        });
+        const theirs = await other.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: '@TOA#_shared' }],
+        });
         assert.equal((mine.OfficialAccountInfoList as Item[])[0]?.Name, 'in app 1');
         assert.equal((theirs.OfficialAccountInfoList as Item[])[0]?.Name, 'in app 2');
         assert.equal((theirs.OfficialAccountInfoList as Item[])[0]?.Owner_Account, 'boss');
-        const generated = await herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: 'only in app 1' });
+        const generated = await herald.admin.official('create_official_account', {
+          Owner_Account: ADMIN,
+          Name: 'only in app 1',
+        });
         assertOk(generated);
-        const cross = await other.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: generated.OfficialAccountUserID }] });
+        const cross = await other.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: generated.OfficialAccountUserID }],
+        });
         assert.equal((cross.OfficialAccountInfoList as Item[])[0]?.ErrorCode, 130004);
       } finally {
         await herald.close();
@@ -485,12 +617,26 @@ for (const store of stores()) {
     });
 
     it('officialAccountEnabled: false → 131000 for create and get_official_account_info', async () => {
-      const herald = await startTestHerald({ apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], officialAccountEnabled: false }] });
+      const herald = await startTestHerald({
+        apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], officialAccountEnabled: false }],
+      });
       try {
-        assertFail(await herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: 'off' }), 131000);
-        assertFail(await herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: 'off', OfficialAccountUserID: '@TOA#_off' }), 131000);
+        assertFail(
+          await herald.admin.official('create_official_account', { Owner_Account: ADMIN, Name: 'off' }),
+          131000,
+        );
+        assertFail(
+          await herald.admin.official('create_official_account', {
+            Owner_Account: ADMIN,
+            Name: 'off',
+            OfficialAccountUserID: '@TOA#_off',
+          }),
+          131000,
+        );
         assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 0);
-        const res = await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_off' }] });
+        const res = await herald.admin.official('get_official_account_info', {
+          OfficialAccountIdList: [{ Official_Account: '@TOA#_off' }],
+        });
         assert.equal(res.ErrorCode, 131000);
         assert.equal(res.ActionStatus, 'FAIL');
         assert.equal(res.OfficialAccountInfoList, undefined);

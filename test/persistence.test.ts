@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { ADMIN, Client, SDKAPPID, importAccounts, startTestHerald, stores, type Envelope, type TestHerald } from './helpers/harness.ts';
+import {
+  ADMIN,
+  Client,
+  SDKAPPID,
+  importAccounts,
+  startTestHerald,
+  stores,
+  type Envelope,
+  type TestHerald,
+} from './helpers/harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'src', 'cli.ts');
@@ -92,9 +101,12 @@ class Served {
       const match = this.stdout.match(pattern);
       if (match) return match;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`herald serve exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${pattern}; stdout=${this.stdout} stderr=${this.stderr}`);
+        throw new Error(
+          `herald serve exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${pattern}; stdout=${this.stdout} stderr=${this.stderr}`,
+        );
       }
-      if (Date.now() > deadline) throw new Error(`herald serve never printed ${pattern}; stdout=${this.stdout} stderr=${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`herald serve never printed ${pattern}; stdout=${this.stdout} stderr=${this.stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
@@ -103,7 +115,10 @@ class Served {
   async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     this.child.kill('SIGTERM');
     const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`herald serve did not exit after SIGTERM; stderr=${this.stderr}`)), CHILD_TIMEOUT_MS).unref(),
+      setTimeout(
+        () => reject(new Error(`herald serve did not exit after SIGTERM; stderr=${this.stderr}`)),
+        CHILD_TIMEOUT_MS,
+      ).unref(),
     );
     return Promise.race([this.exited, timeout]);
   }
@@ -210,10 +225,24 @@ for (const store of stores()) {
           MaxSubscriberNum: 777,
         });
         assertOk(custom);
-        const generated = await herald.admin.official('create_official_account', { Owner_Account: 'keep_owner', Name: 'generated' });
+        const generated = await herald.admin.official('create_official_account', {
+          Owner_Account: 'keep_owner',
+          Name: 'generated',
+        });
         assertOk(generated);
         const ids = ['@TOA#_durable', generated.OfficialAccountUserID as string];
-        const filter = ['CreateTime', 'Name', 'Owner_Account', 'LastMsgTime', 'SubscriberNum', 'Introduction', 'FaceUrl', 'Organization', 'CustomString', 'MaxSubscriberNum'];
+        const filter = [
+          'CreateTime',
+          'Name',
+          'Owner_Account',
+          'LastMsgTime',
+          'SubscriberNum',
+          'Introduction',
+          'FaceUrl',
+          'Organization',
+          'CustomString',
+          'MaxSubscriberNum',
+        ];
         const read = async (h: TestHerald) => {
           const res = await h.admin.official('get_official_account_info', {
             OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })),
@@ -223,7 +252,10 @@ for (const store of stores()) {
           return res.OfficialAccountInfoList as Item[];
         };
         const before = await read(herald);
-        assert.ok(before.every((item) => item.ErrorCode === 0), 'before.every((item) => item.ErrorCode === 0)');
+        assert.ok(
+          before.every((item) => item.ErrorCode === 0),
+          'before.every((item) => item.ErrorCode === 0)',
+        );
         await herald.close();
         herald = undefined;
 
@@ -236,18 +268,33 @@ for (const store of stores()) {
         assertOk(check);
         assert.deepEqual(
           Object.fromEntries((check.ResultItem as Item[]).map((item) => [item.UserID, item.AccountStatus])),
-          { keep_owner: 'Imported', keep_user: 'Imported', keep_nick: 'Imported', drop_user: 'NotImported', [ADMIN]: 'Imported' },
+          {
+            keep_owner: 'Imported',
+            keep_user: 'Imported',
+            keep_nick: 'Imported',
+            drop_user: 'NotImported',
+            [ADMIN]: 'Imported',
+          },
         );
         // The custom ID stays taken, and the restarted server keeps creating.
-        const again = await herald.admin.official('create_official_account', { OfficialAccountUserID: '@TOA#_durable', Owner_Account: 'keep_owner', Name: 'x' });
+        const again = await herald.admin.official('create_official_account', {
+          OfficialAccountUserID: '@TOA#_durable',
+          Owner_Account: 'keep_owner',
+          Name: 'x',
+        });
         assert.equal(again.ErrorCode, 130008);
-        assertOk(await herald.admin.official('create_official_account', { Owner_Account: 'keep_user', Name: 'after restart' }));
+        assertOk(
+          await herald.admin.official('create_official_account', { Owner_Account: 'keep_user', Name: 'after restart' }),
+        );
         await herald.close();
         herald = undefined;
 
         // A third start that configures no app at all keeps using the stored one.
         herald = await startTestHerald({ dataDir, apps: [] });
-        assert.deepEqual(herald.apps.map((app) => app.sdkappid), [SDKAPPID]);
+        assert.deepEqual(
+          herald.apps.map((app) => app.sdkappid),
+          [SDKAPPID],
+        );
         assert.equal(herald.createdDefaultApp, false);
         assert.deepEqual(await read(herald), before);
         assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 3);
@@ -269,12 +316,17 @@ for (const store of stores()) {
       try {
         herald = await startTestHerald({ dataDir });
         await importAccounts(herald.admin, ['wal_owner', 'wal_a', 'wal_b']);
-        const created = await herald.admin.official('create_official_account', { Owner_Account: 'wal_owner', Name: 'wal' });
+        const created = await herald.admin.official('create_official_account', {
+          Owner_Account: 'wal_owner',
+          Name: 'wal',
+        });
         assertOk(created);
-        assertOk(await herald.admin.official('add_subscriber', {
-          Official_Account: created.OfficialAccountUserID,
-          SubscriberList: [{ Subscriber_Account: 'wal_a' }, { Subscriber_Account: 'wal_b' }],
-        }));
+        assertOk(
+          await herald.admin.official('add_subscriber', {
+            Official_Account: created.OfficialAccountUserID,
+            SubscriberList: [{ Subscriber_Account: 'wal_a' }, { Subscriber_Account: 'wal_b' }],
+          }),
+        );
         // The serving connection checkpoints by itself only past 4,000 WAL pages; these few
         // writes are copied back only if the worker runs.
         let wal = walProgress(dataDir);
@@ -286,7 +338,11 @@ for (const store of stores()) {
         assert.equal(wal.copied, wal.frames, 'every WAL frame was copied into the database file');
         await herald.close();
         herald = undefined;
-        assert.equal(existsSync(join(dataDir, 'herald.sqlite-wal')), false, 'the serving connection closed last and removed the WAL');
+        assert.equal(
+          existsSync(join(dataDir, 'herald.sqlite-wal')),
+          false,
+          'the serving connection closed last and removed the WAL',
+        );
       } finally {
         await herald?.close();
         rmSync(dataDir, { recursive: true, force: true });
@@ -295,7 +351,9 @@ for (const store of stores()) {
   });
 
   describe(`herald serve (child process) [${store}]`, () => {
-    it('the bundle npm start runs (dist/herald.mjs, built by npm ci / npm run build) serves the banner\'s curl line', { timeout: 600_000 }, async () => {
+    it("the bundle npm start runs (dist/herald.mjs, built by npm ci / npm run build) serves the banner's curl line", {
+      timeout: 600_000,
+    }, async () => {
       assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run npm run build`);
       const dataDir = tempDir();
       try {
@@ -303,9 +361,12 @@ for (const store of stores()) {
         const banner = await readBanner(served, true);
         const created = await post(banner.curlUrl!, banner.curlBody!);
         assertOk(created);
-        const info = await post(retarget(banner.curlUrl!, 'official_account_open_http_svc', 'get_official_account_info'), JSON.stringify({
-          OfficialAccountIdList: [{ Official_Account: created.OfficialAccountUserID }],
-        }));
+        const info = await post(
+          retarget(banner.curlUrl!, 'official_account_open_http_svc', 'get_official_account_info'),
+          JSON.stringify({
+            OfficialAccountIdList: [{ Official_Account: created.OfficialAccountUserID }],
+          }),
+        );
         assertOk(info);
         assert.equal((info.OfficialAccountInfoList as Item[])[0]?.Name, 'My first account');
         assert.deepEqual(await served.stop(), { code: 0, signal: null }, `stderr: ${served.stderr}`);
@@ -314,7 +375,9 @@ for (const store of stores()) {
       }
     });
 
-    it('without HERALD_SDKAPPID: prints a working banner, exits 0 on SIGTERM, and keeps the app across restarts', { timeout: 600_000 }, async () => {
+    it('without HERALD_SDKAPPID: prints a working banner, exits 0 on SIGTERM, and keeps the app across restarts', {
+      timeout: 600_000,
+    }, async () => {
       const dataDir = tempDir();
       const env = cliEnv({ HERALD_DATA: dataDir, HERALD_PORT: '0' });
       try {
@@ -325,7 +388,10 @@ for (const store of stores()) {
         assert.equal(banner.admin, 'administrator');
         assert.match(banner.secretKey!, /^[0-9a-f]{64}$/);
         assert.match(String(banner.sdkappid), /^14\d{8}$/);
-        assert.ok(banner.curlUrl!.startsWith(`${banner.url}/v4/official_account_open_http_svc/create_official_account?`), 'banner.curlUrl!.startsWith(`${banner.url}/v4/official_account_open_http_svc/c...');
+        assert.ok(
+          banner.curlUrl!.startsWith(`${banner.url}/v4/official_account_open_http_svc/create_official_account?`),
+          "the banner's curl line creates an official account on this server",
+        );
         const query = new URL(banner.curlUrl!).searchParams;
         assert.equal(query.get('sdkappid'), String(banner.sdkappid));
         assert.equal(query.get('identifier'), 'administrator');
@@ -337,7 +403,11 @@ for (const store of stores()) {
         const id = created.OfficialAccountUserID as string;
         assert.match(id, /^@TOA#_@TOA#/);
         // So does a client signing with the printed key.
-        const client = new Client(banner.url, { sdkappid: banner.sdkappid, key: banner.secretKey!, identifier: 'administrator' });
+        const client = new Client(banner.url, {
+          sdkappid: banner.sdkappid,
+          key: banner.secretKey!,
+          identifier: 'administrator',
+        });
         assertOk(await client.account('account_import', { UserID: 'cli_user' }));
 
         const firstExit = await first.stop();
@@ -349,14 +419,20 @@ for (const store of stores()) {
         assert.equal(again.secretKey, banner.secretKey);
         assert.equal(again.admin, 'administrator');
         // The data written by the first run is there.
-        const info = await post(retarget(again.curlUrl!, 'official_account_open_http_svc', 'get_official_account_info'), JSON.stringify({
-          OfficialAccountIdList: [{ Official_Account: id }],
-        }));
+        const info = await post(
+          retarget(again.curlUrl!, 'official_account_open_http_svc', 'get_official_account_info'),
+          JSON.stringify({
+            OfficialAccountIdList: [{ Official_Account: id }],
+          }),
+        );
         assertOk(info);
         const [item] = info.OfficialAccountInfoList as Item[];
         assert.equal(item?.ErrorCode, 0);
         assert.equal(item?.Name, 'My first account');
-        const check = await post(retarget(again.curlUrl!, 'im_open_login_svc', 'account_check'), JSON.stringify({ CheckItem: [{ UserID: 'cli_user' }] }));
+        const check = await post(
+          retarget(again.curlUrl!, 'im_open_login_svc', 'account_check'),
+          JSON.stringify({ CheckItem: [{ UserID: 'cli_user' }] }),
+        );
         assertOk(check);
         assert.equal((check.ResultItem as Item[])[0]?.AccountStatus, 'Imported');
         // The old banner's UserSig (same app, same key) is still accepted.
@@ -371,10 +447,18 @@ for (const store of stores()) {
       }
     });
 
-    it('with HERALD_SDKAPPID and HERALD_SECRET_KEY: serves that app with the configured admins', { timeout: 300_000 }, async () => {
+    it('with HERALD_SDKAPPID and HERALD_SECRET_KEY: serves that app with the configured admins', {
+      timeout: 300_000,
+    }, async () => {
       const dataDir = tempDir();
       const key = 'configured-secret-key-0123456789';
-      const env = cliEnv({ HERALD_DATA: dataDir, HERALD_PORT: '0', HERALD_SDKAPPID: '1400000777', HERALD_SECRET_KEY: key, HERALD_ADMIN: 'ops,administrator' });
+      const env = cliEnv({
+        HERALD_DATA: dataDir,
+        HERALD_PORT: '0',
+        HERALD_SDKAPPID: '1400000777',
+        HERALD_SECRET_KEY: key,
+        HERALD_ADMIN: 'ops,administrator',
+      });
       try {
         const served = serve(env);
         const banner = await readBanner(served, false);
@@ -405,7 +489,9 @@ for (const store of stores()) {
       }
     });
 
-    it('HERALD_ADMIN without HERALD_SDKAPPID sets the admins of the default app (also on restart)', { timeout: 600_000 }, async () => {
+    it('HERALD_ADMIN without HERALD_SDKAPPID sets the admins of the default app (also on restart)', {
+      timeout: 600_000,
+    }, async () => {
       const dataDir = tempDir();
       // Quote characters are legal in identifiers and must survive the banner's curl line.
       const quoted = `o'neil"x`;
@@ -418,12 +504,24 @@ for (const store of stores()) {
         const created = await post(banner.curlUrl!, banner.curlBody!);
         assertOk(created);
         const ops = new Client(banner.url, { sdkappid: banner.sdkappid, key: banner.secretKey!, identifier: 'ops' });
-        const check = await ops.account('account_check', { CheckItem: [{ UserID: quoted }, { UserID: 'ops' }, { UserID: 'administrator' }] });
+        const check = await ops.account('account_check', {
+          CheckItem: [{ UserID: quoted }, { UserID: 'ops' }, { UserID: 'administrator' }],
+        });
         assertOk(check);
-        assert.deepEqual((check.ResultItem as Item[]).map((item) => item.AccountStatus), ['Imported', 'Imported', 'NotImported']);
+        assert.deepEqual(
+          (check.ResultItem as Item[]).map((item) => item.AccountStatus),
+          ['Imported', 'Imported', 'NotImported'],
+        );
         // administrator is not an admin of this app.
-        const administrator = new Client(banner.url, { sdkappid: banner.sdkappid, key: banner.secretKey!, identifier: 'administrator' });
-        assert.equal((await administrator.account('account_check', { CheckItem: [{ UserID: 'ops' }] })).ErrorCode, 70403);
+        const administrator = new Client(banner.url, {
+          sdkappid: banner.sdkappid,
+          key: banner.secretKey!,
+          identifier: 'administrator',
+        });
+        assert.equal(
+          (await administrator.account('account_check', { CheckItem: [{ UserID: 'ops' }] })).ErrorCode,
+          70403,
+        );
         assert.deepEqual(await first.stop(), { code: 0, signal: null }, `stderr: ${first.stderr}`);
 
         // A restart with other admins changes them; the app (SDKAppID, key) stays.
@@ -459,13 +557,19 @@ for (const store of stores()) {
       ['HERALD_SECRET_KEY without an SDKAppID', { HERALD_SECRET_KEY: 'k' }, 'HERALD_SECRET_KEY'],
       ['HERALD_SDKAPPID=abc', { HERALD_SDKAPPID: 'abc', HERALD_SECRET_KEY: 'k' }, 'HERALD_SDKAPPID'],
       ['HERALD_LOG_LEVEL=loud', { HERALD_LOG_LEVEL: 'loud' }, 'HERALD_LOG_LEVEL'],
-      ['11 admins in HERALD_ADMIN', { HERALD_ADMIN: Array.from({ length: 11 }, (_, i) => `admin${i}`).join(',') }, 'HERALD_ADMIN'],
+      [
+        '11 admins in HERALD_ADMIN',
+        { HERALD_ADMIN: Array.from({ length: 11 }, (_, i) => `admin${i}`).join(',') },
+        'HERALD_ADMIN',
+      ],
       ['an invalid admin identifier', { HERALD_ADMIN: 'administrator,中文' }, 'HERALD_ADMIN'],
       ['HERALD_RATE_LIMIT=-1', { HERALD_RATE_LIMIT: '-1' }, 'HERALD_RATE_LIMIT'],
     ];
     describe('bad configuration', () => {
       for (const [label, vars, name] of badConfigs) {
-        it(`bad configuration (${label}) exits non-zero with one line naming ${name}`, { timeout: 300_000 }, async () => {
+        it(`bad configuration (${label}) exits non-zero with one line naming ${name}`, {
+          timeout: 300_000,
+        }, async () => {
           const dataDir = tempDir();
           try {
             const result = await runCli(['serve'], cliEnv({ HERALD_DATA: dataDir, HERALD_PORT: '0', ...vars }));
@@ -497,11 +601,24 @@ for (const store of stores()) {
   });
 
   describe(`herald usersig and herald app (child processes) [${store}]`, () => {
-    it('app add / app list / usersig work on a data directory, and the UserSig is accepted by Herald', { timeout: 600_000 }, async () => {
+    it('app add / app list / usersig work on a data directory, and the UserSig is accepted by Herald', {
+      timeout: 600_000,
+    }, async () => {
       const dataDir = tempDir();
       let herald: TestHerald | undefined;
       try {
-        const added = await runCli(['app', 'add', '--data', dataDir, '--sdkappid', '1400000123', '--key', 'k', '--admin', 'a,b']);
+        const added = await runCli([
+          'app',
+          'add',
+          '--data',
+          dataDir,
+          '--sdkappid',
+          '1400000123',
+          '--key',
+          'k',
+          '--admin',
+          'a,b',
+        ]);
         assert.equal(added.code, 0, added.stderr);
         assert.match(added.stdout, /^added 1400000123\s+admins=a,b\b/m);
         assert.match(added.stdout, /^secret key k$/m);
@@ -551,11 +668,17 @@ for (const store of stores()) {
           );
         const checkA = await call('a', userSigA, 'account_check', { CheckItem: [{ UserID: 'a' }, { UserID: 'b' }] });
         assertOk(checkA);
-        assert.deepEqual((checkA.ResultItem as Item[]).map((item) => item.AccountStatus), ['Imported', 'Imported']);
+        assert.deepEqual(
+          (checkA.ResultItem as Item[]).map((item) => item.AccountStatus),
+          ['Imported', 'Imported'],
+        );
         assertOk(await call('b', sigB.stdout.trim(), 'account_import', { UserID: 'c' }));
         assertOk(await call('a', named.stdout.trim(), 'account_check', { CheckItem: [{ UserID: 'c' }] }));
         // A valid UserSig for a non-admin passes verification and then meets the admin check.
-        assert.equal((await call('c', sigC.stdout.trim(), 'account_check', { CheckItem: [{ UserID: 'c' }] })).ErrorCode, 70403);
+        assert.equal(
+          (await call('c', sigC.stdout.trim(), 'account_check', { CheckItem: [{ UserID: 'c' }] })).ErrorCode,
+          70403,
+        );
         // The UserSig is bound to its identifier.
         assert.equal((await call('b', userSigA, 'account_check', { CheckItem: [{ UserID: 'a' }] })).ErrorCode, 70013);
         // The same through the official-account API, with the admin as owner.

@@ -7,7 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Client, createTestSchema, currentStore, dropTestSchema, postgresUrlFor, SDKAPPID, SECRET_KEY, stores } from './helpers/harness.ts';
+import {
+  Client,
+  createTestSchema,
+  currentStore,
+  dropTestSchema,
+  postgresUrlFor,
+  SDKAPPID,
+  SECRET_KEY,
+  stores,
+} from './helpers/harness.ts';
 import { spawnHerald } from './helpers/processes.ts';
 
 for (const store of stores()) {
@@ -31,7 +40,10 @@ for (const store of stores()) {
       };
       const first = await spawnHerald(env);
       const client = new Client(first.url);
-      const created = await client.official('create_official_account', { Owner_Account: 'administrator', Name: 'load' });
+      const created = await client.official('create_official_account', {
+        Owner_Account: 'administrator',
+        Name: 'load',
+      });
       const id = created.OfficialAccountUserID as string;
 
       const acknowledgedUsers: string[] = [];
@@ -48,7 +60,11 @@ for (const store of stores()) {
               const res = await client.account('account_import', { UserID: userId });
               if (res.ErrorCode === 0) acknowledgedUsers.push(userId);
             } else {
-              const res = await client.official('send_official_account_msg', { Official_Account: id, Random: i, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${i}` } }] });
+              const res = await client.official('send_official_account_msg', {
+                Official_Account: id,
+                Random: i,
+                MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${i}` } }],
+              });
               if (res.ErrorCode === 0) acknowledgedKeys.push(res.MsgKey as string);
             }
           } catch {
@@ -70,20 +86,31 @@ for (const store of stores()) {
       try {
         const again = new Client(second.url);
         for (let i = 0; i < acknowledgedUsers.length; i += 100) {
-          const res = await again.account('account_check', { CheckItem: acknowledgedUsers.slice(i, i + 100).map((UserID) => ({ UserID })) });
-          for (const item of res.ResultItem as { UserID: string; AccountStatus: string }[]) assert.equal(item.AccountStatus, 'Imported', item.UserID);
+          const res = await again.account('account_check', {
+            CheckItem: acknowledgedUsers.slice(i, i + 100).map((UserID) => ({ UserID })),
+          });
+          for (const item of res.ResultItem as { UserID: string; AccountStatus: string }[])
+            assert.equal(item.AccountStatus, 'Imported', item.UserID);
         }
         const stored = new Set<string>();
         let last = '';
         for (;;) {
-          const page = await again.official('official_account_msg_get_simple', { Official_Account: id, ReqMsgNumber: 20, LastMsgKey: last });
+          const page = await again.official('official_account_msg_get_simple', {
+            Official_Account: id,
+            ReqMsgNumber: 20,
+            LastMsgKey: last,
+          });
           for (const m of page.RspMsgList as { MsgKey: string }[]) stored.add(m.MsgKey);
           last = page.LastMsgKey as string;
           if (page.IsFinished === 2) break;
         }
         for (const key of acknowledgedKeys) assert.ok(stored.has(key), `acknowledged message ${key} is stored`);
         const seqs = [...stored].map((k) => Number(k.split('_')[0])).sort((a, b) => a - b);
-        assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'no gaps in the Seqs');
+        assert.deepEqual(
+          seqs,
+          Array.from({ length: seqs.length }, (_, i) => i + 1),
+          'no gaps in the Seqs',
+        );
       } finally {
         await second.stop();
       }

@@ -11,11 +11,16 @@ for (const store of stores()) {
     after(() => herald.close());
 
     it('creates an official account owned by the admin and reads it back', async () => {
-      const created = await herald.admin.official('create_official_account', { Owner_Account: 'administrator', Name: 'News' });
+      const created = await herald.admin.official('create_official_account', {
+        Owner_Account: 'administrator',
+        Name: 'News',
+      });
       assert.equal(created.ErrorCode, 0, created.ErrorInfo);
       const id = created.OfficialAccountUserID as string;
       assert.match(id, /^@TOA#_@TOA#/);
-      const info = await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: id }] });
+      const info = await herald.admin.official('get_official_account_info', {
+        OfficialAccountIdList: [{ Official_Account: id }],
+      });
       assert.equal(info.ErrorCode, 0);
       const [item] = info.OfficialAccountInfoList as Record<string, unknown>[];
       assert.equal(item?.Name, 'News');

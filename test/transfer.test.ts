@@ -13,7 +13,15 @@ import { promisify } from 'node:util';
 import { openStore } from '../src/store/open.ts';
 import { exportStore, importStore } from '../src/transfer.ts';
 import {
-  createTestSchema, currentStore, dropTestSchema, importAccounts, postgresUrlFor, startTestHerald, stores, type Client, type Envelope,
+  createTestSchema,
+  currentStore,
+  dropTestSchema,
+  importAccounts,
+  postgresUrlFor,
+  startTestHerald,
+  stores,
+  type Client,
+  type Envelope,
 } from './helpers/harness.ts';
 
 const run = promisify(execFile);
@@ -27,10 +35,22 @@ function ok(res: Envelope): Envelope {
 
 /** What a client can read of the server: the fingerprint two stores must agree on. */
 async function snapshot(client: Client, ids: string[]) {
-  const info = ok(await client.official('get_official_account_info', {
-    OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })),
-    ResponseFilter: { OfficialAccountBaseInfoFilter: ['Name', 'Owner_Account', 'SubscriberNum', 'LastMsgTime', 'CreateTime', 'CustomString', 'MaxSubscriberNum'] },
-  })).OfficialAccountInfoList;
+  const info = ok(
+    await client.official('get_official_account_info', {
+      OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })),
+      ResponseFilter: {
+        OfficialAccountBaseInfoFilter: [
+          'Name',
+          'Owner_Account',
+          'SubscriberNum',
+          'LastMsgTime',
+          'CreateTime',
+          'CustomString',
+          'MaxSubscriberNum',
+        ],
+      },
+    }),
+  ).OfficialAccountInfoList;
   const subscribers: unknown[] = [];
   const history: unknown[] = [];
   for (const id of ids) {
@@ -40,11 +60,25 @@ async function snapshot(client: Client, ids: string[]) {
       subscribers.push(...(page.SubscriberList as unknown[]));
       next = page.Next as string;
     } while (next !== '');
-    history.push(ok(await client.official('official_account_msg_get_simple', { Official_Account: id, ReqMsgNumber: 20, WithRecalledMsg: 1 })).RspMsgList);
+    history.push(
+      ok(
+        await client.official('official_account_msg_get_simple', {
+          Official_Account: id,
+          ReqMsgNumber: 20,
+          WithRecalledMsg: 1,
+        }),
+      ).RspMsgList,
+    );
   }
-  const check = ok(await client.account('account_check', { CheckItem: ['u0', 'u99', 'u249', 'nobody'].map((UserID) => ({ UserID })) })).ResultItem;
-  const deliveries = (ok(await client.call('herald_admin', 'list_webhook_deliveries', { Limit: 200 })).Deliveries as Record<string, unknown>[])
-    .map(({ Id, CallbackCommand, Status, Body }) => ({ Id, CallbackCommand, Status, Body }));
+  const check = ok(
+    await client.account('account_check', { CheckItem: ['u0', 'u99', 'u249', 'nobody'].map((UserID) => ({ UserID })) }),
+  ).ResultItem;
+  const deliveries = (
+    ok(await client.call('herald_admin', 'list_webhook_deliveries', { Limit: 200 })).Deliveries as Record<
+      string,
+      unknown
+    >[]
+  ).map(({ Id, CallbackCommand, Status, Body }) => ({ Id, CallbackCommand, Status, Body }));
   return { info, subscribers, history, check, deliveries };
 }
 
@@ -52,32 +86,71 @@ for (const store of stores()) {
   describe(`herald export / import [${store}]`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-transfer-'));
     const schemas: string[] = [];
-    let ids: string[] = [];
+    const ids: string[] = [];
     let source: Awaited<ReturnType<typeof snapshot>>;
 
     before(async () => {
       // The receiver is down: webhook events stay pending and must travel too.
       const herald = await startTestHerald({
         dataDir: join(dir, 'source'),
-        apps: [{ sdkappid: 1400000000, secretKey: '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e', admins: ['administrator'], webhook: { url: 'http://127.0.0.1:9/hook' } }],
+        apps: [
+          {
+            sdkappid: 1400000000,
+            secretKey: '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e',
+            admins: ['administrator'],
+            webhook: { url: 'http://127.0.0.1:9/hook' },
+          },
+        ],
         webhookRetryMs: 3_600_000,
       });
       try {
         const a = herald.admin;
-        await importAccounts(a, Array.from({ length: 250 }, (_, i) => `u${i}`));
+        await importAccounts(
+          a,
+          Array.from({ length: 250 }, (_, i) => `u${i}`),
+        );
         for (const name of ['alpha', 'beta', 'gamma']) {
-          ids.push(ok(await a.official('create_official_account', { Owner_Account: 'u1', Name: name, CustomString: `${name} ✓ 公众号` })).OfficialAccountUserID as string);
+          ids.push(
+            ok(
+              await a.official('create_official_account', {
+                Owner_Account: 'u1',
+                Name: name,
+                CustomString: `${name} ✓ 公众号`,
+              }),
+            ).OfficialAccountUserID as string,
+          );
         }
         for (const [k, id] of ids.entries()) {
           for (let i = 0; i < 250; i += 100) {
-            ok(await a.official('add_subscriber', { Official_Account: id, SubscriberList: Array.from({ length: Math.min(100, 250 - i) - k * 20 }, (_, j) => ({ Subscriber_Account: `u${i + j}` })) }));
+            ok(
+              await a.official('add_subscriber', {
+                Official_Account: id,
+                SubscriberList: Array.from({ length: Math.min(100, 250 - i) - k * 20 }, (_, j) => ({
+                  Subscriber_Account: `u${i + j}`,
+                })),
+              }),
+            );
           }
           for (let m = 0; m < 7; m++) {
-            const sent = ok(await a.official('send_official_account_msg', { Official_Account: id, Random: m, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `${id} #${m} 🚀` } }], CloudCustomData: `c${m}` }));
-            if (m === 3) ok(await a.official('official_account_msg_recall', { Official_Account: id, MsgKeyList: [sent.MsgKey] }));
+            const sent = ok(
+              await a.official('send_official_account_msg', {
+                Official_Account: id,
+                Random: m,
+                MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `${id} #${m} 🚀` } }],
+                CloudCustomData: `c${m}`,
+              }),
+            );
+            if (m === 3)
+              ok(await a.official('official_account_msg_recall', { Official_Account: id, MsgKeyList: [sent.MsgKey] }));
           }
         }
-        ok(await a.official('modify_subscriber_info', { Official_Account: ids[0], Subscriber_Account: 'u5', CustomString: 'vip' }));
+        ok(
+          await a.official('modify_subscriber_info', {
+            Official_Account: ids[0],
+            Subscriber_Account: 'u5',
+            CustomString: 'vip',
+          }),
+        );
         source = await snapshot(a, ids);
       } finally {
         await herald.close();
@@ -119,7 +192,10 @@ for (const store of stores()) {
 
       // And back into a fresh store of the first kind, through the CLI this time.
       const back = await storeOptions(currentStore(), 'back');
-      const env = { ...process.env, ...(back.databaseUrl ? { HERALD_DATABASE_URL: back.databaseUrl } : { HERALD_DATA: back.dataDir as string }) };
+      const env = {
+        ...process.env,
+        ...(back.databaseUrl ? { HERALD_DATABASE_URL: back.databaseUrl } : { HERALD_DATA: back.dataDir as string }),
+      };
       const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'import', backFile], { env });
       assert.match(stdout, /counts verified/);
 
@@ -127,7 +203,13 @@ for (const store of stores()) {
       try {
         assert.deepEqual(await snapshot(herald.admin, ids), source);
         // The imported database keeps working: new rows get fresh keys and Seqs.
-        const sent = ok(await herald.admin.official('send_official_account_msg', { Official_Account: ids[0], Random: 99, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'after import' } }] }));
+        const sent = ok(
+          await herald.admin.official('send_official_account_msg', {
+            Official_Account: ids[0],
+            Random: 99,
+            MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'after import' } }],
+          }),
+        );
         assert.match(sent.MsgKey as string, /^8_1_/);
       } finally {
         await herald.close();
@@ -137,7 +219,14 @@ for (const store of stores()) {
       const capped = await startTestHerald({
         dataDir: join(dir, 'back'),
         webhookRetryMs: 3_600_000,
-        apps: [{ sdkappid: 1400000000, secretKey: '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e', admins: ['administrator'], maxOfficialAccounts: 4 }],
+        apps: [
+          {
+            sdkappid: 1400000000,
+            secretKey: '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e',
+            admins: ['administrator'],
+            maxOfficialAccounts: 4,
+          },
+        ],
       });
       try {
         ok(await capped.admin.official('create_official_account', { Owner_Account: 'u1', Name: 'fourth' }));
@@ -156,7 +245,10 @@ for (const store of stores()) {
         writeFileSync(notExport, '{"hello":1}\n');
         await assert.rejects(importStore(target, notExport), /not a Herald export/);
         const truncated = join(dir, 'truncated.ndjson');
-        writeFileSync(truncated, '{"format":"herald-export","version":1}\n{"t":"apps","r":{"sdkappid":1,"secret_key":"k","admins":"[]","official_account_enabled":1,"max_official_accounts":1,"rate_limits":"{}","created_at":0,"send_per_second":1,"send_per_hour":2,"webhook_url":null,"webhook_token":null,"webhook_off":"[]","webhook_before_failure":"allow"}}\n');
+        writeFileSync(
+          truncated,
+          '{"format":"herald-export","version":1}\n{"t":"apps","r":{"sdkappid":1,"secret_key":"k","admins":"[]","official_account_enabled":1,"max_official_accounts":1,"rate_limits":"{}","created_at":0,"send_per_second":1,"send_per_hour":2,"webhook_url":null,"webhook_token":null,"webhook_off":"[]","webhook_before_failure":"allow"}}\n',
+        );
         await assert.rejects(importStore(target, truncated), /ends early/);
         assert.equal(await target.countRows('apps'), 0, 'a failed import leaves the store empty');
       } finally {

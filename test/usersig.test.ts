@@ -39,9 +39,11 @@ const V1: Vector = {
   expire: 15552000,
   hmacHex: '2ef03b77f230ee04ac9ec92f5730433ce0820dbb8d0b0e061f04c2d1b8a9f81e',
   sig: 'LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4=',
-  userSig: 'eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwhWZiflZpXlQqeKU7MSCgswUJStDEwMogMiUZOamKlkZmqOKplYUZBaBxE1NTY3gosWZ6UpWSj5ljuYp*p7l5unBxXnF2WVhVU4uAf7Ozi5JpX7O5SbuHuUhzgZJmQXaTia2SrUAohcx8g__',
+  userSig:
+    'eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwhWZiflZpXlQqeKU7MSCgswUJStDEwMogMiUZOamKlkZmqOKplYUZBaBxE1NTY3gosWZ6UpWSj5ljuYp*p7l5unBxXnF2WVhVU4uAf7Ozi5JpX7O5SbuHuUhzgZJmQXaTia2SrUAohcx8g__',
 };
-const V1_PYTHON = 'eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwhWZiflZpXlQqeKU7MSCgswUJStDEwMogMiUZOamAkXNUUVTKwoyi0DipqamRnDR4sx0oMk*ZY7mKfqe5ebpwcV5xdllYVVOLgH*zs4uSaV*zuUm7h7lIc4GSZkF2k4mtkq1AKIXMfI_';
+const V1_PYTHON =
+  'eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwhWZiflZpXlQqeKU7MSCgswUJStDEwMogMiUZOamAkXNUUVTKwoyi0DipqamRnDR4sx0oMk*ZY7mKfqe5ebpwcV5xdllYVVOLgH*zs4uSaV*zuUm7h7lIc4GSZkF2k4mtkq1AKIXMfI_';
 
 const V2: Vector = {
   sdkappid: 1400000000,
@@ -51,7 +53,8 @@ const V2: Vector = {
   expire: 86400,
   hmacHex: 'c8b01efb0ed651e52ea9b57d87f4d7efcbb6d684c68be8bd669d6edcfa6763ad',
   sig: 'yLAe+w7WUeUuqbV9h/TX78u21oTGi+i9Zp1u3PpnY60=',
-  userSig: 'eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwokpuZl5mcUlRYkl*UVQBcUp2YkFBZkpSlaGJgZQAJEpycxNVbIyNEcVTa0oyCxKVbKyMDOBCRVnpitZKVX6OKZql5uHh6aGlhYmhVlm6IdEmFuUGhnmh7hnamdaRhUYlhoHFORFmhnYKtUCAK0SM5I_',
+  userSig:
+    'eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwokpuZl5mcUlRYkl*UVQBcUp2YkFBZkpSlaGJgZQAJEpycxNVbIyNEcVTa0oyCxKVbKyMDOBCRVnpitZKVX6OKZql5uHh6aGlhYmhVlm6IdEmFuUGhnmh7hnamdaRhUYlhoHFORFmhnYKtUCAK0SM5I_',
 };
 
 const V3: Vector = {
@@ -62,7 +65,8 @@ const V3: Vector = {
   expire: 604800,
   hmacHex: '2a3d0f66a5eef4a6c4a29f25a7a4715918b4c9a143b3c95bc264f96af862547e',
   sig: 'Kj0PZqXu9KbEop8lp6RxWRi0yaFDs8lbwmT5avhiVH4=',
-  userSig: 'eJwtydEKgjAUgOF3OdchxzVtDrqzCOwiTCq6CWWrTmmtTc2I3j1QL--v-0K23nqttiCBeQiTvknpR01n6rlx2p7QH5dT99wYUiAZos*mPBi8pkqD7CGciQgH1Z0hq0GGyAWO5ugCEpIbbo6vQxMlxeJpRGnCtNunhJ98GTtRFu8qC-L2SrsVn8PvD9nAMac_',
+  userSig:
+    'eJwtydEKgjAUgOF3OdchxzVtDrqzCOwiTCq6CWWrTmmtTc2I3j1QL--v-0K23nqttiCBeQiTvknpR01n6rlx2p7QH5dT99wYUiAZos*mPBi8pkqD7CGciQgH1Z0hq0GGyAWO5ugCEpIbbo6vQxMlxeJpRGnCtNunhJ98GTtRFu8qC-L2SrsVn8PvD9nAMac_',
 };
 
 const V1_EXPIRY = V1.time + V1.expire; // 1715552000
@@ -70,12 +74,20 @@ const V2_EXPIRY = V2.time + V2.expire; // 1700086400
 const V3_EXPIRY = V3.time + V3.expire; // 1235172690
 
 function expectedDocument(v: Vector): SigDocument {
-  return { identifier: v.identifier, sdkappid: v.sdkappid, time: v.time, expire: v.expire, userbuf: undefined, sig: v.sig };
+  return {
+    identifier: v.identifier,
+    sdkappid: v.sdkappid,
+    time: v.time,
+    expire: v.expire,
+    userbuf: undefined,
+    sig: v.sig,
+  };
 }
 
 /** zlib + base64 with `+/=` → `*-_` (platform.md §3.4), at any zlib level. */
 function encodeUserSig(json: string, level?: number): string {
-  const compressed = level === undefined ? deflateSync(Buffer.from(json, 'utf8')) : deflateSync(Buffer.from(json, 'utf8'), { level });
+  const compressed =
+    level === undefined ? deflateSync(Buffer.from(json, 'utf8')) : deflateSync(Buffer.from(json, 'utf8'), { level });
   return compressed.toString('base64').replace(/\+/g, '*').replace(/\//g, '-').replace(/=/g, '_');
 }
 
@@ -106,9 +118,19 @@ function isApiError(code: number): (e: unknown) => boolean {
 // ---- unit level ---------------------------------------------------------------------------
 
 describe('usersig codec: platform.md §3.8 vectors', () => {
-  for (const [name, v] of [['vector 1', V1], ['vector 2', V2], ['vector 3', V3]] as const) {
+  for (const [name, v] of [
+    ['vector 1', V1],
+    ['vector 2', V2],
+    ['vector 3', V3],
+  ] as const) {
     it(`${name}: HMAC hex and TLS.sig`, () => {
-      const digest = signDocument(v.key, { identifier: v.identifier, sdkappid: v.sdkappid, time: v.time, expire: v.expire, userbuf: undefined });
+      const digest = signDocument(v.key, {
+        identifier: v.identifier,
+        sdkappid: v.sdkappid,
+        time: v.time,
+        expire: v.expire,
+        userbuf: undefined,
+      });
       assert.equal(digest.toString('hex'), v.hmacHex);
       assert.equal(digest.toString('base64'), v.sig);
       assert.equal(v.sig.length, 44);
@@ -126,7 +148,14 @@ describe('usersig codec: platform.md §3.8 vectors', () => {
       assert.match(issued, /^[A-Za-z0-9*_-]+$/);
       assert.deepEqual(decodeUserSig(issued), expectedDocument(v));
       // Node key order, TLS.ver "2.0" (platform.md §3.2).
-      assert.deepEqual(Object.keys(documentJson(issued)), ['TLS.ver', 'TLS.identifier', 'TLS.sdkappid', 'TLS.time', 'TLS.expire', 'TLS.sig']);
+      assert.deepEqual(Object.keys(documentJson(issued)), [
+        'TLS.ver',
+        'TLS.identifier',
+        'TLS.sdkappid',
+        'TLS.time',
+        'TLS.expire',
+        'TLS.sig',
+      ]);
       assert.equal(documentJson(issued)['TLS.ver'], '2.0');
     });
   }
@@ -157,7 +186,7 @@ describe('usersig codec: platform.md §3.8 vectors', () => {
   });
 
   it('a UserSig without its base64 padding still decodes', () => {
-    assert.ok(V1.userSig.endsWith('__'), 'V1.userSig.endsWith(\'__\')');
+    assert.ok(V1.userSig.endsWith('__'), "V1.userSig.endsWith('__')");
     assert.deepEqual(decodeUserSig(V1.userSig.replace(/_+$/, '')), expectedDocument(V1));
   });
 
@@ -166,7 +195,15 @@ describe('usersig codec: platform.md §3.8 vectors', () => {
     const content = `TLS.identifier:xiaojun\nTLS.sdkappid:1400000000\nTLS.time:1700000000\nTLS.expire:15552000\nTLS.userbuf:${userbuf}\n`;
     const sig = hmacBase64(V1.key, content);
     assert.notEqual(sig, V1.sig);
-    const json = JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 'xiaojun', 'TLS.sdkappid': V1.sdkappid, 'TLS.time': V1.time, 'TLS.expire': V1.expire, 'TLS.userbuf': userbuf, 'TLS.sig': sig });
+    const json = JSON.stringify({
+      'TLS.ver': '2.0',
+      'TLS.identifier': 'xiaojun',
+      'TLS.sdkappid': V1.sdkappid,
+      'TLS.time': V1.time,
+      'TLS.expire': V1.expire,
+      'TLS.userbuf': userbuf,
+      'TLS.sig': sig,
+    });
     const doc = decodeUserSig(encodeUserSig(json));
     assert.equal(doc.userbuf, userbuf);
     assert.equal(signatureMatches(V1.key, doc), true);
@@ -177,20 +214,104 @@ describe('usersig codec: platform.md §3.8 vectors', () => {
     ['vector 1 without its last 10 characters', V1.userSig.slice(0, -10)],
     ['characters outside the alphabet', `${V1.userSig.slice(0, 20)}$!.${V1.userSig.slice(23)}`],
     ['plain garbage', 'garbage'],
-    ['base64 of something that is not zlib', Buffer.from('hello world, not zlib').toString('base64').replace(/=/g, '_')],
+    [
+      'base64 of something that is not zlib',
+      Buffer.from('hello world, not zlib').toString('base64').replace(/=/g, '_'),
+    ],
     ['zlib of text that is not JSON', encodeUserSig('not json')],
     ['zlib of a JSON array', encodeUserSig('[1,2,3]')],
     ['zlib of JSON null', encodeUserSig('null')],
-    ['a document without TLS.sig', encodeUserSig(JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 'xiaojun', 'TLS.sdkappid': 1400000000, 'TLS.time': 1700000000, 'TLS.expire': 15552000 }))],
-    ['a document without TLS.identifier', encodeUserSig(JSON.stringify({ 'TLS.ver': '2.0', 'TLS.sdkappid': 1400000000, 'TLS.time': 1700000000, 'TLS.expire': 15552000, 'TLS.sig': V1.sig }))],
-    ['a numeric TLS.identifier', encodeUserSig(JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 7, 'TLS.sdkappid': 1400000000, 'TLS.time': 1700000000, 'TLS.expire': 15552000, 'TLS.sig': V1.sig }))],
-    ['a fractional TLS.time', encodeUserSig(JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 'xiaojun', 'TLS.sdkappid': 1400000000, 'TLS.time': 1700000000.5, 'TLS.expire': 15552000, 'TLS.sig': V1.sig }))],
-    ['a negative TLS.expire', encodeUserSig(JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 'xiaojun', 'TLS.sdkappid': 1400000000, 'TLS.time': 1700000000, 'TLS.expire': -1, 'TLS.sig': V1.sig }))],
-    ['a non-numeric string TLS.sdkappid', encodeUserSig(JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 'xiaojun', 'TLS.sdkappid': '14e8', 'TLS.time': 1700000000, 'TLS.expire': 15552000, 'TLS.sig': V1.sig }))],
-    ['a legacy v1 (ECDSA) document', encodeUserSig(JSON.stringify({
-      'TLS.account_type': '0', 'TLS.identifier': 'xiaojun', 'TLS.appid_at_3rd': '0', 'TLS.sdk_appid': '1400000000',
-      'TLS.expire_after': '15552000', 'TLS.version': '201512300000', 'TLS.time': '1700000000', 'TLS.sig': 'MEUCIQ==',
-    }))],
+    [
+      'a document without TLS.sig',
+      encodeUserSig(
+        JSON.stringify({
+          'TLS.ver': '2.0',
+          'TLS.identifier': 'xiaojun',
+          'TLS.sdkappid': 1400000000,
+          'TLS.time': 1700000000,
+          'TLS.expire': 15552000,
+        }),
+      ),
+    ],
+    [
+      'a document without TLS.identifier',
+      encodeUserSig(
+        JSON.stringify({
+          'TLS.ver': '2.0',
+          'TLS.sdkappid': 1400000000,
+          'TLS.time': 1700000000,
+          'TLS.expire': 15552000,
+          'TLS.sig': V1.sig,
+        }),
+      ),
+    ],
+    [
+      'a numeric TLS.identifier',
+      encodeUserSig(
+        JSON.stringify({
+          'TLS.ver': '2.0',
+          'TLS.identifier': 7,
+          'TLS.sdkappid': 1400000000,
+          'TLS.time': 1700000000,
+          'TLS.expire': 15552000,
+          'TLS.sig': V1.sig,
+        }),
+      ),
+    ],
+    [
+      'a fractional TLS.time',
+      encodeUserSig(
+        JSON.stringify({
+          'TLS.ver': '2.0',
+          'TLS.identifier': 'xiaojun',
+          'TLS.sdkappid': 1400000000,
+          'TLS.time': 1700000000.5,
+          'TLS.expire': 15552000,
+          'TLS.sig': V1.sig,
+        }),
+      ),
+    ],
+    [
+      'a negative TLS.expire',
+      encodeUserSig(
+        JSON.stringify({
+          'TLS.ver': '2.0',
+          'TLS.identifier': 'xiaojun',
+          'TLS.sdkappid': 1400000000,
+          'TLS.time': 1700000000,
+          'TLS.expire': -1,
+          'TLS.sig': V1.sig,
+        }),
+      ),
+    ],
+    [
+      'a non-numeric string TLS.sdkappid',
+      encodeUserSig(
+        JSON.stringify({
+          'TLS.ver': '2.0',
+          'TLS.identifier': 'xiaojun',
+          'TLS.sdkappid': '14e8',
+          'TLS.time': 1700000000,
+          'TLS.expire': 15552000,
+          'TLS.sig': V1.sig,
+        }),
+      ),
+    ],
+    [
+      'a legacy v1 (ECDSA) document',
+      encodeUserSig(
+        JSON.stringify({
+          'TLS.account_type': '0',
+          'TLS.identifier': 'xiaojun',
+          'TLS.appid_at_3rd': '0',
+          'TLS.sdk_appid': '1400000000',
+          'TLS.expire_after': '15552000',
+          'TLS.version': '201512300000',
+          'TLS.time': '1700000000',
+          'TLS.sig': 'MEUCIQ==',
+        }),
+      ),
+    ],
   ];
   for (const [name, userSig] of malformed) {
     it(`${name} → 70003`, () => {
@@ -199,7 +320,14 @@ describe('usersig codec: platform.md §3.8 vectors', () => {
   }
 
   it('numeric strings are tolerated for the integer fields (platform.md §3.5 step 4)', () => {
-    const json = JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 'xiaojun', 'TLS.sdkappid': '1400000000', 'TLS.time': '1700000000', 'TLS.expire': '15552000', 'TLS.sig': V1.sig });
+    const json = JSON.stringify({
+      'TLS.ver': '2.0',
+      'TLS.identifier': 'xiaojun',
+      'TLS.sdkappid': '1400000000',
+      'TLS.time': '1700000000',
+      'TLS.expire': '15552000',
+      'TLS.sig': V1.sig,
+    });
     assert.deepEqual(decodeUserSig(encodeUserSig(json)), expectedDocument(V1));
   });
 });
@@ -214,7 +342,13 @@ interface Caller {
 
 /** account_check for the identifier itself: ErrorCode 0 means the UserSig was accepted. */
 async function probe(baseUrl: string, caller: Caller): Promise<Envelope> {
-  const query = new URLSearchParams({ sdkappid: String(caller.sdkappid), identifier: caller.identifier, usersig: caller.usersig, random: '1', contenttype: 'json' });
+  const query = new URLSearchParams({
+    sdkappid: String(caller.sdkappid),
+    identifier: caller.identifier,
+    usersig: caller.usersig,
+    random: '1',
+    contenttype: 'json',
+  });
   const response = await fetch(`${baseUrl}/v4/im_open_login_svc/account_check?${query}`, {
     method: 'POST',
     body: JSON.stringify({ CheckItem: [{ UserID: caller.identifier }] }),
@@ -231,7 +365,12 @@ async function expectCode(baseUrl: string, caller: Caller, code: number): Promis
   assert.equal(envelope.ErrorCode, code, `${caller.sdkappid}/${caller.identifier}: ${JSON.stringify(envelope)}`);
 }
 
-const v1Caller = (overrides: Partial<Caller> = {}): Caller => ({ sdkappid: V1.sdkappid, identifier: V1.identifier, usersig: V1.userSig, ...overrides });
+const v1Caller = (overrides: Partial<Caller> = {}): Caller => ({
+  sdkappid: V1.sdkappid,
+  identifier: V1.identifier,
+  usersig: V1.userSig,
+  ...overrides,
+});
 const V1_ADMINS = ['administrator', 'xiaojun', 'xiaojun2', 'XiaoJun'];
 
 describe('usersig over HTTP: platform.md §3.8 vectors and negative cases', () => {
@@ -322,9 +461,14 @@ describe('usersig over HTTP: platform.md §3.8 vectors and negative cases', () =
     ['plain garbage', 'garbage'],
     ['characters outside the alphabet', `${V1.userSig.slice(0, 30)}$.!~${V1.userSig.slice(34)}`],
     ['a space inside', `${V1.userSig.slice(0, 30)} ${V1.userSig.slice(30)}`],
-    ['valid-alphabet noise', 'eJ' + 'x'.repeat(150)],
+    ['valid-alphabet noise', `eJ${'x'.repeat(150)}`],
     ['zlib of a non-JSON text', encodeUserSig('hello')],
-    ['a legacy v1 document', encodeUserSig('{"TLS.sdk_appid":"1400000000","TLS.identifier":"xiaojun","TLS.time":"1700000000","TLS.expire_after":"100","TLS.sig":"x"}')],
+    [
+      'a legacy v1 document',
+      encodeUserSig(
+        '{"TLS.sdk_appid":"1400000000","TLS.identifier":"xiaojun","TLS.time":"1700000000","TLS.expire_after":"100","TLS.sig":"x"}',
+      ),
+    ],
   ] as const) {
     it(`${name} → 70003`, async () => {
       now = V1.time;
@@ -335,44 +479,71 @@ describe('usersig over HTTP: platform.md §3.8 vectors and negative cases', () =
   it('the zlib-level-0 re-encoding with Go key order and a trailing newline is valid', async () => {
     now = V1.time;
     const goSig = encodeUserSig(goDocumentJson(V1), 0);
-    assert.ok(goSig.startsWith('eAE'), 'goSig.startsWith(\'eAE\')');
+    assert.ok(goSig.startsWith('eAE'), "goSig.startsWith('eAE')");
     await expectCode(herald.url, v1Caller({ usersig: goSig }), 0);
   });
 
   it('numeric-string integer fields with a correct HMAC are valid', async () => {
     now = V1.time;
-    const json = JSON.stringify({ 'TLS.ver': '2.0', 'TLS.identifier': 'xiaojun', 'TLS.sdkappid': '1400000000', 'TLS.time': '1700000000', 'TLS.expire': '15552000', 'TLS.sig': V1.sig });
+    const json = JSON.stringify({
+      'TLS.ver': '2.0',
+      'TLS.identifier': 'xiaojun',
+      'TLS.sdkappid': '1400000000',
+      'TLS.time': '1700000000',
+      'TLS.expire': '15552000',
+      'TLS.sig': V1.sig,
+    });
     await expectCode(herald.url, v1Caller({ usersig: encodeUserSig(json) }), 0);
   });
 
   it('a document whose fields were edited but whose TLS.sig was kept → 70009', async () => {
     now = V1.time;
-    const forge = (fields: Record<string, unknown>): string => encodeUserSig(JSON.stringify({ ...documentJson(V1.userSig), ...fields }));
-    await expectCode(herald.url, v1Caller({ identifier: 'xiaojun2', usersig: forge({ 'TLS.identifier': 'xiaojun2' }) }), 70009);
+    const forge = (fields: Record<string, unknown>): string =>
+      encodeUserSig(JSON.stringify({ ...documentJson(V1.userSig), ...fields }));
+    await expectCode(
+      herald.url,
+      v1Caller({ identifier: 'xiaojun2', usersig: forge({ 'TLS.identifier': 'xiaojun2' }) }),
+      70009,
+    );
     await expectCode(herald.url, v1Caller({ usersig: forge({ 'TLS.expire': V1.expire * 10 }) }), 70009);
     await expectCode(herald.url, v1Caller({ usersig: forge({ 'TLS.time': V1.time + 1 }) }), 70009);
-    await expectCode(herald.url, v1Caller({ sdkappid: 1400000001, usersig: forge({ 'TLS.sdkappid': 1400000001 }) }), 70009); // same key, but sdkappid is signed
+    await expectCode(
+      herald.url,
+      v1Caller({ sdkappid: 1400000001, usersig: forge({ 'TLS.sdkappid': 1400000001 }) }),
+      70009,
+    ); // same key, but sdkappid is signed
     await expectCode(herald.url, v1Caller({ usersig: forge({ 'TLS.userbuf': 'AAAA' }) }), 70009);
     await expectCode(herald.url, v1Caller({ usersig: forge({ 'TLS.sig': V2.sig }) }), 70009);
-    await expectCode(herald.url, v1Caller({ usersig: forge({ 'TLS.sig': 'LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip' }) }), 70009);
+    await expectCode(
+      herald.url,
+      v1Caller({ usersig: forge({ 'TLS.sig': 'LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip' }) }),
+      70009,
+    );
     await expectCode(herald.url, v1Caller({ usersig: forge({ 'TLS.sig': '' }) }), 70009);
   });
 
-  it('a sig for the right identifier issued with another app\'s key → 70009', async () => {
+  it("a sig for the right identifier issued with another app's key → 70009", async () => {
     now = Math.floor(Date.now() / 1000);
     const foreign = new Api(SDKAPPID, V3.key).genUserSig(ADMIN, 86400);
     await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: foreign }, 70009);
     const foreign3 = new Api(V3.sdkappid, KEY).genUserSig(V3.identifier, 86400);
     await expectCode(herald.url, { sdkappid: V3.sdkappid, identifier: V3.identifier, usersig: foreign3 }, 70009);
     // While the app's own sig works.
-    await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(SDKAPPID, KEY).genUserSig(ADMIN, 86400) }, 0);
+    await expectCode(
+      herald.url,
+      { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(SDKAPPID, KEY).genUserSig(ADMIN, 86400) },
+      0,
+    );
   });
 });
 
 describe('usersig over HTTP: server key changed', () => {
   it('vector 1 against a server whose key for 1400000000 is another string → 70009 (expiry still checked first)', async () => {
     let now = V1.time;
-    const herald = await startTestHerald({ clock: () => now, apps: [{ sdkappid: 1400000000, secretKey: 'any-other-string', admins: V1_ADMINS }] });
+    const herald = await startTestHerald({
+      clock: () => now,
+      apps: [{ sdkappid: 1400000000, secretKey: 'any-other-string', admins: V1_ADMINS }],
+    });
     try {
       await expectCode(herald.url, v1Caller(), 70009);
       await expectCode(herald.url, v1Caller({ usersig: V1_PYTHON }), 70009);
@@ -387,13 +558,20 @@ describe('usersig over HTTP: server key changed', () => {
 describe('usersig over HTTP: sigs from tls-sig-api-v2', () => {
   let herald: TestHerald;
   before(async () => {
-    herald = await startTestHerald({ apps: [{ sdkappid: SDKAPPID, secretKey: KEY, admins: ['administrator', 'ops', '管理员'] }] });
+    herald = await startTestHerald({
+      apps: [{ sdkappid: SDKAPPID, secretKey: KEY, admins: ['administrator', 'ops', '管理员'] }],
+    });
   });
   after(() => herald.close());
 
   it('genUserSig sigs verify (default 180 days, short, for several admins)', async () => {
     const api = new Api(SDKAPPID, KEY);
-    for (const [identifier, expire] of [['administrator', 15552000], ['administrator', 60], ['ops', 86400], ['管理员', 86400]] as const) {
+    for (const [identifier, expire] of [
+      ['administrator', 15552000],
+      ['administrator', 60],
+      ['ops', 86400],
+      ['管理员', 86400],
+    ] as const) {
       await expectCode(herald.url, { sdkappid: SDKAPPID, identifier, usersig: api.genUserSig(identifier, expire) }, 0);
     }
   });
@@ -404,22 +582,46 @@ describe('usersig over HTTP: sigs from tls-sig-api-v2', () => {
     const doc = documentJson(key);
     assert.equal(typeof doc['TLS.userbuf'], 'string', 'genPrivateMapKey carries TLS.userbuf');
     await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: key }, 0);
-    await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: api.genPrivateMapKey(ADMIN, 86400, 99, 1) }, 0);
-    await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: api.genSig(ADMIN, 86400, Buffer.from('opaque user buffer')) }, 0);
+    await expectCode(
+      herald.url,
+      { sdkappid: SDKAPPID, identifier: ADMIN, usersig: api.genPrivateMapKey(ADMIN, 86400, 99, 1) },
+      0,
+    );
+    await expectCode(
+      herald.url,
+      { sdkappid: SDKAPPID, identifier: ADMIN, usersig: api.genSig(ADMIN, 86400, Buffer.from('opaque user buffer')) },
+      0,
+    );
 
     // Same document with the userbuf changed or removed: the HMAC no longer matches.
     const otherBuf = Buffer.from(doc['TLS.userbuf'] as string, 'base64');
     otherBuf.writeUInt8(otherBuf.readUInt8(otherBuf.length - 1) ^ 1, otherBuf.length - 1);
     const tampered = encodeUserSig(JSON.stringify({ ...doc, 'TLS.userbuf': otherBuf.toString('base64') }));
     await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: tampered }, 70009);
-    const { ['TLS.userbuf']: _dropped, ...withoutUserbuf } = doc;
-    await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: encodeUserSig(JSON.stringify(withoutUserbuf)) }, 70009);
+    const { 'TLS.userbuf': _dropped, ...withoutUserbuf } = doc;
+    await expectCode(
+      herald.url,
+      { sdkappid: SDKAPPID, identifier: ADMIN, usersig: encodeUserSig(JSON.stringify(withoutUserbuf)) },
+      70009,
+    );
   });
 
   it('a genUserSig sig made with another key → 70009; for another user → 70013; for another app → 70014', async () => {
-    await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(SDKAPPID, 'not-the-key').genUserSig(ADMIN, 86400) }, 70009);
-    await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(SDKAPPID, KEY).genUserSig('ops', 86400) }, 70013);
-    await expectCode(herald.url, { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(1400000009, KEY).genUserSig(ADMIN, 86400) }, 70014);
+    await expectCode(
+      herald.url,
+      { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(SDKAPPID, 'not-the-key').genUserSig(ADMIN, 86400) },
+      70009,
+    );
+    await expectCode(
+      herald.url,
+      { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(SDKAPPID, KEY).genUserSig('ops', 86400) },
+      70013,
+    );
+    await expectCode(
+      herald.url,
+      { sdkappid: SDKAPPID, identifier: ADMIN, usersig: new Api(1400000009, KEY).genUserSig(ADMIN, 86400) },
+      70014,
+    );
   });
 });
 
@@ -461,13 +663,21 @@ describe('usersig over HTTP: the verification cache does not leak', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-usersig-'));
     const clock = () => V1.time;
     try {
-      const first = await startTestHerald({ dataDir, clock, apps: [{ sdkappid: 1400000000, secretKey: KEY, admins: V1_ADMINS }] });
+      const first = await startTestHerald({
+        dataDir,
+        clock,
+        apps: [{ sdkappid: 1400000000, secretKey: KEY, admins: V1_ADMINS }],
+      });
       try {
         await expectCode(first.url, v1Caller(), 0);
       } finally {
         await first.close();
       }
-      const second = await startTestHerald({ dataDir, clock, apps: [{ sdkappid: 1400000000, secretKey: 'rotated-key', admins: V1_ADMINS }] });
+      const second = await startTestHerald({
+        dataDir,
+        clock,
+        apps: [{ sdkappid: 1400000000, secretKey: 'rotated-key', admins: V1_ADMINS }],
+      });
       try {
         await expectCode(second.url, v1Caller(), 70009);
         assert.equal((await second.store.getApp(1400000000))?.secretKey, 'rotated-key');
@@ -488,9 +698,12 @@ describe('usersig over HTTP: the verification cache does not leak', () => {
     }
   });
 
-  it('a sig cached in a running Herald fails with 70009 once the app\'s key is changed in the store', async () => {
+  it("a sig cached in a running Herald fails with 70009 once the app's key is changed in the store", async () => {
     const now = V1.time;
-    const herald = await startTestHerald({ clock: () => now, apps: [{ sdkappid: 1400000000, secretKey: KEY, admins: V1_ADMINS }] });
+    const herald = await startTestHerald({
+      clock: () => now,
+      apps: [{ sdkappid: 1400000000, secretKey: KEY, admins: V1_ADMINS }],
+    });
     try {
       await expectCode(herald.url, v1Caller(), 0); // verified and cached
       const app = herald.apps[0];

@@ -13,10 +13,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { webhookSign } from '../src/webhooks/sign.ts';
-import { ADMIN, importAccounts, startTestHerald, stores, type Client, type Envelope, type TestHerald } from './helpers/harness.ts';
 import {
-  ALL_COMMANDS, CB, CUSTOM, TEXT, assertFail, assertOk, checkBody, checkQuery, deliveries, outboxCommands, sha256Hex,
-  subscribeList, webhookApp,
+  ADMIN,
+  importAccounts,
+  startTestHerald,
+  stores,
+  type Client,
+  type Envelope,
+  type TestHerald,
+} from './helpers/harness.ts';
+import {
+  ALL_COMMANDS,
+  CB,
+  CUSTOM,
+  TEXT,
+  assertFail,
+  assertOk,
+  checkBody,
+  checkQuery,
+  deliveries,
+  outboxCommands,
+  sha256Hex,
+  subscribeList,
+  webhookApp,
 } from './helpers/webhook-checks.ts';
 import { WebhookReceiver, type Json, type ReceivedCall } from './helpers/webhook-receiver.ts';
 
@@ -34,7 +53,11 @@ function rest(admin: Client) {
   return {
     official,
     async create(fields: Json = {}): Promise<string> {
-      const res = await official('create_official_account', { Owner_Account: 'owner', Name: uniqueName('oa'), ...fields });
+      const res = await official('create_official_account', {
+        Owner_Account: 'owner',
+        Name: uniqueName('oa'),
+        ...fields,
+      });
       assertOk(res);
       return res.OfficialAccountUserID as string;
     },
@@ -52,10 +75,20 @@ function rest(admin: Client) {
       return (res.SubscriberList as { Result: number }[]).map((r) => r.Result);
     },
     send(id: string, fields: Json = {}): Promise<Envelope> {
-      return official('send_official_account_msg', { Official_Account: id, Random: nextRandom(), MsgBody: [TEXT], ...fields });
+      return official('send_official_account_msg', {
+        Official_Account: id,
+        Random: nextRandom(),
+        MsgBody: [TEXT],
+        ...fields,
+      });
     },
     async sendOk(id: string, fields: Json = {}): Promise<{ key: string; time: number; seq: number }> {
-      const res = await official('send_official_account_msg', { Official_Account: id, Random: nextRandom(), MsgBody: [TEXT], ...fields });
+      const res = await official('send_official_account_msg', {
+        Official_Account: id,
+        Random: nextRandom(),
+        MsgBody: [TEXT],
+        ...fields,
+      });
       assertOk(res);
       const key = res.MsgKey as string;
       const match = /^(\d+)_1_(\d+)$/.exec(key);
@@ -82,13 +115,24 @@ function rest(admin: Client) {
   };
 }
 
-const reply = (ErrorCode: number, extra: Json = {}) => ({ json: { ActionStatus: ErrorCode === 0 ? 'OK' : 'FAIL', ErrorCode, ErrorInfo: '', ...extra } });
+const reply = (ErrorCode: number, extra: Json = {}) => ({
+  json: { ActionStatus: ErrorCode === 0 ? 'OK' : 'FAIL', ErrorCode, ErrorInfo: '', ...extra },
+});
 
 describe('webhook signing (platform.md §6.2 test vectors)', () => {
   it('webhookSign reproduces the documented example and the spec vector', () => {
-    assert.equal(webhookSign('xxxxyyyy', 1669872112), '17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061');
-    assert.equal(webhookSign('xxxxyyyy', '1669872112'), '17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061');
-    assert.equal(webhookSign('my-webhook-token', 1700000000), '876a64b12ebaf659dce5e6302ebe7ef979549d9830d5c81c2e74d3def97549a1');
+    assert.equal(
+      webhookSign('xxxxyyyy', 1669872112),
+      '17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061',
+    );
+    assert.equal(
+      webhookSign('xxxxyyyy', '1669872112'),
+      '17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061',
+    );
+    assert.equal(
+      webhookSign('my-webhook-token', 1700000000),
+      '876a64b12ebaf659dce5e6302ebe7ef979549d9830d5c81c2e74d3def97549a1',
+    );
     assert.equal(sha256Hex('xxxxyyyy1669872112'), '17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061');
   });
 });
@@ -102,7 +146,9 @@ for (const store of stores()) {
 
     before(async () => {
       receiver = await WebhookReceiver.start();
-      herald = await startTestHerald({ apps: [webhookApp({ url: receiver.url('/hooks/herald?tenant=t1'), token: TOKEN })] });
+      herald = await startTestHerald({
+        apps: [webhookApp({ url: receiver.url('/hooks/herald?tenant=t1'), token: TOKEN })],
+      });
       r = rest(herald.admin);
       await importAccounts(herald.admin, USERS);
     });
@@ -111,12 +157,20 @@ for (const store of stores()) {
       await herald?.close();
     });
 
-    const afterOf = async (command: string, id: string, count = 1) => receiver.waitFor(command, (b) => b.Official_Account === id, count);
+    const afterOf = async (command: string, id: string, count = 1) =>
+      receiver.waitFor(command, (b) => b.Official_Account === id, count);
 
     it('create_official_account: BeforeCreate (no account ID) before the answer, then AfterCreate', async () => {
       const since = Date.now();
       const name = uniqueName('Herald News');
-      const id = await r.create({ Name: name, Introduction: 'intro', FaceUrl: 'http://face', Organization: 'org', CustomString: 'cs', MaxSubscriberNum: 10 });
+      const id = await r.create({
+        Name: name,
+        Introduction: 'intro',
+        FaceUrl: 'http://face',
+        Organization: 'org',
+        CustomString: 'cs',
+        MaxSubscriberNum: 10,
+      });
       // The before call is synchronous: it has arrived by the time the REST call answered.
       const [beforeCall, ...more] = receiver.of(CB.beforeCreate, (b) => b.Name === name);
       assert.ok(beforeCall, 'BeforeCreate arrived before create_official_account answered');
@@ -129,7 +183,12 @@ for (const store of stores()) {
       assert.ok(afterCall, 'afterCall');
       checkQuery(afterCall, CB.afterCreate, TOKEN, extra);
       assert.equal(afterCall.path, '/hooks/herald');
-      checkBody(afterCall, CB.afterCreate, { Official_Account: id, Operator_Account: ADMIN, Owner_Account: 'owner', Name: name }, since);
+      checkBody(
+        afterCall,
+        CB.afterCreate,
+        { Official_Account: id, Operator_Account: ADMIN, Owner_Account: 'owner', Name: name },
+        since,
+      );
       assert.ok(afterCall.at >= beforeCall.at, 'afterCall.at >= beforeCall.at');
     });
 
@@ -139,13 +198,25 @@ for (const store of stores()) {
       assert.equal(await r.create({ OfficialAccountUserID: id, Name: 'custom', Owner_Account: 'u1' }), id);
       const [call] = await afterOf(CB.afterCreate, id);
       assert.ok(call, 'call');
-      checkBody(call, CB.afterCreate, { Official_Account: id, Operator_Account: ADMIN, Owner_Account: 'u1', Name: 'custom' }, since);
+      checkBody(
+        call,
+        CB.afterCreate,
+        { Official_Account: id, Operator_Account: ADMIN, Owner_Account: 'u1', Name: 'custom' },
+        since,
+      );
     });
 
     it('modify_official_account_base_info: AfterOfficialAccountInfoChanged carries only the changed profile fields', async () => {
-      const id = await r.create({ Name: 'n1', Introduction: 'i1', FaceUrl: 'http://f1', Organization: 'o1', CustomString: 'c1' });
+      const id = await r.create({
+        Name: 'n1',
+        Introduction: 'i1',
+        FaceUrl: 'http://f1',
+        Organization: 'o1',
+        CustomString: 'c1',
+      });
       const since = Date.now();
-      const modify = async (fields: Json) => assertOk(await r.official('modify_official_account_base_info', { Official_Account: id, ...fields }));
+      const modify = async (fields: Json) =>
+        assertOk(await r.official('modify_official_account_base_info', { Official_Account: id, ...fields }));
       await modify({ Name: 'n2', Introduction: 'i1', FaceUrl: 'http://f2' }); // Introduction unchanged
       await modify({ CustomString: 'c2' }); // only CustomString
       await modify({ MaxSubscriberNum: 50 }); // only MaxSubscriberNum
@@ -175,16 +246,35 @@ for (const store of stores()) {
       assert.equal(befores.length, 2, 'one BeforeAddSubscriber per add_subscriber call');
       const beforeCall = befores[1] as ReceivedCall;
       checkQuery(beforeCall, CB.beforeAdd, TOKEN, extra);
-      checkBody(beforeCall, CB.beforeAdd, { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u2', 'u3') }, since);
+      checkBody(
+        beforeCall,
+        CB.beforeAdd,
+        { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u2', 'u3') },
+        since,
+      );
 
       const afters = await afterOf(CB.afterAdd, id, 2);
-      checkBody(afters[0] as ReceivedCall, CB.afterAdd, { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u1') }, since - 10_000);
+      checkBody(
+        afters[0] as ReceivedCall,
+        CB.afterAdd,
+        { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u1') },
+        since - 10_000,
+      );
       checkQuery(afters[1] as ReceivedCall, CB.afterAdd, TOKEN, extra);
-      checkBody(afters[1] as ReceivedCall, CB.afterAdd, { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u2', 'u3') }, since);
+      checkBody(
+        afters[1] as ReceivedCall,
+        CB.afterAdd,
+        { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u2', 'u3') },
+        since,
+      );
 
       // Nobody can be added: no before call, no after event.
       assert.deepEqual(await r.addOk(id, ['u1', 'ghost', 'u2']), [2, 0, 2]);
-      assert.equal(receiver.of(CB.beforeAdd, (b) => b.Official_Account === id).length, 2, 'no BeforeAddSubscriber when nobody could be added');
+      assert.equal(
+        receiver.of(CB.beforeAdd, (b) => b.Official_Account === id).length,
+        2,
+        'no BeforeAddSubscriber when nobody could be added',
+      );
       assert.deepEqual(await outboxCommands(herald.admin, id), [CB.afterCreate, CB.afterAdd, CB.afterAdd]);
     });
 
@@ -196,16 +286,36 @@ for (const store of stores()) {
       assert.deepEqual(await r.addOk(id, ['u3']), [0]); // full: nothing added, no event
       assert.deepEqual(await r.delOk(id, ['u1']), [1]);
       assert.deepEqual(await r.addOk(id, ['u3']), [1]); // full again
-      const afterCommands = [CB.afterCreate, CB.afterAdd, CB.afterAdd, CB.afterFull, CB.afterDelete, CB.afterAdd, CB.afterFull];
-      await receiver.until(() => receiver.about(id).filter((c) => c.command.includes('.CallbackAfter')).length >= afterCommands.length, 'all after events');
+      const afterCommands = [
+        CB.afterCreate,
+        CB.afterAdd,
+        CB.afterAdd,
+        CB.afterFull,
+        CB.afterDelete,
+        CB.afterAdd,
+        CB.afterFull,
+      ];
+      await receiver.until(
+        () => receiver.about(id).filter((c) => c.command.includes('.CallbackAfter')).length >= afterCommands.length,
+        'all after events',
+      );
       const arrived = receiver.about(id).filter((c) => c.command.includes('.CallbackAfter'));
-      assert.deepEqual(arrived.map((c) => c.command), afterCommands, 'arrival order: AfterAddSubscriber before AfterOfficialAccountFull');
+      assert.deepEqual(
+        arrived.map((c) => c.command),
+        afterCommands,
+        'arrival order: AfterAddSubscriber before AfterOfficialAccountFull',
+      );
       for (const i of [3, 6]) {
         const call = arrived[i] as ReceivedCall;
         checkQuery(call, CB.afterFull, TOKEN, extra);
         checkBody(call, CB.afterFull, { Official_Account: id }, since);
       }
-      checkBody(arrived[2] as ReceivedCall, CB.afterAdd, { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u2') }, since);
+      checkBody(
+        arrived[2] as ReceivedCall,
+        CB.afterAdd,
+        { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u2') },
+        since,
+      );
       assert.deepEqual(await outboxCommands(herald.admin, id), afterCommands);
     });
 
@@ -217,7 +327,12 @@ for (const store of stores()) {
       const [call] = await afterOf(CB.afterDelete, id);
       assert.ok(call, 'call');
       checkQuery(call, CB.afterDelete, TOKEN, extra);
-      checkBody(call, CB.afterDelete, { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u1', 'u3') }, since);
+      checkBody(
+        call,
+        CB.afterDelete,
+        { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('u1', 'u3') },
+        since,
+      );
       assert.deepEqual(await r.delOk(id, ['u4', 'u1']), [2, 2]);
       assert.deepEqual(await outboxCommands(herald.admin, id), [CB.afterCreate, CB.afterAdd, CB.afterDelete]);
     });
@@ -236,30 +351,66 @@ for (const store of stores()) {
         const [call] = await afterOf(CB.afterDelete, id);
         assert.ok(call, 'call');
         checkQuery(call, CB.afterDelete, TOKEN, extra);
-        checkBody(call, CB.afterDelete, { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('leaver') }, since);
+        checkBody(
+          call,
+          CB.afterDelete,
+          { Official_Account: id, Operator_Account: ADMIN, SubscribeAccountList: subscribeList('leaver') },
+          since,
+        );
       }
-      assert.deepEqual(await outboxCommands(herald.admin, c), [CB.afterCreate, CB.afterAdd], 'an account the user was not subscribed to gets nothing');
+      assert.deepEqual(
+        await outboxCommands(herald.admin, c),
+        [CB.afterCreate, CB.afterAdd],
+        'an account the user was not subscribed to gets nothing',
+      );
     });
 
     it('send_official_account_msg: BeforeSendMsg (no key) and AfterSendMsg with the MsgKey/MsgTime of the answer', async () => {
       const id = await r.create();
       const since = Date.now();
       const plain = await r.sendOk(id, { OfflinePushInfo: { PushFlag: 0, Title: 't', Desc: 'd' } });
-      const rich = await r.sendOk(id, { MsgBody: [TEXT, CUSTOM], CloudCustomData: 'your cloud custom data', OnlineOnlyFlag: 1 });
+      const rich = await r.sendOk(id, {
+        MsgBody: [TEXT, CUSTOM],
+        CloudCustomData: 'your cloud custom data',
+        OnlineOnlyFlag: 1,
+      });
       const befores = receiver.of(CB.beforeSend, (b) => b.Official_Account === id);
       assert.equal(befores.length, 2, 'each BeforeSendMsg arrived before its send answered');
       checkQuery(befores[0] as ReceivedCall, CB.beforeSend, TOKEN, extra);
-      checkBody(befores[0] as ReceivedCall, CB.beforeSend, { Official_Account: id, OnlineOnlyFlag: 0, MsgBody: [TEXT] }, since);
-      checkBody(befores[1] as ReceivedCall, CB.beforeSend,
-        { Official_Account: id, OnlineOnlyFlag: 1, MsgBody: [TEXT, CUSTOM], CloudCustomData: 'your cloud custom data' }, since);
+      checkBody(
+        befores[0] as ReceivedCall,
+        CB.beforeSend,
+        { Official_Account: id, OnlineOnlyFlag: 0, MsgBody: [TEXT] },
+        since,
+      );
+      checkBody(
+        befores[1] as ReceivedCall,
+        CB.beforeSend,
+        { Official_Account: id, OnlineOnlyFlag: 1, MsgBody: [TEXT, CUSTOM], CloudCustomData: 'your cloud custom data' },
+        since,
+      );
 
       const afters = await afterOf(CB.afterSend, id, 2);
       checkQuery(afters[0] as ReceivedCall, CB.afterSend, TOKEN, extra);
-      checkBody(afters[0] as ReceivedCall, CB.afterSend,
-        { Official_Account: id, MsgKey: plain.key, MsgTime: plain.time, OnlineOnlyFlag: 0, MsgBody: [TEXT] }, since);
-      checkBody(afters[1] as ReceivedCall, CB.afterSend, {
-        Official_Account: id, MsgKey: rich.key, MsgTime: rich.time, OnlineOnlyFlag: 1, MsgBody: [TEXT, CUSTOM], CloudCustomData: 'your cloud custom data',
-      }, since);
+      checkBody(
+        afters[0] as ReceivedCall,
+        CB.afterSend,
+        { Official_Account: id, MsgKey: plain.key, MsgTime: plain.time, OnlineOnlyFlag: 0, MsgBody: [TEXT] },
+        since,
+      );
+      checkBody(
+        afters[1] as ReceivedCall,
+        CB.afterSend,
+        {
+          Official_Account: id,
+          MsgKey: rich.key,
+          MsgTime: rich.time,
+          OnlineOnlyFlag: 1,
+          MsgBody: [TEXT, CUSTOM],
+          CloudCustomData: 'your cloud custom data',
+        },
+        since,
+      );
     });
 
     it('a duplicate send (same Random and content within 5 minutes) asks nothing and emits nothing again', async () => {
@@ -278,18 +429,42 @@ for (const store of stores()) {
       const m2 = await r.sendOk(id);
       await r.sendOk(id);
       const since = Date.now();
-      const res = await r.official('official_account_msg_recall', { Official_Account: id, MsgKeyList: [m1.key, '999_1_1700000000', m2.key, m1.key], Reason: 'oops' });
+      const res = await r.official('official_account_msg_recall', {
+        Official_Account: id,
+        MsgKeyList: [m1.key, '999_1_1700000000', m2.key, m1.key],
+        Reason: 'oops',
+      });
       assertOk(res);
-      assert.deepEqual((res.RecallRetList as { RetCode: number }[]).map((x) => x.RetCode), [0, 1, 0, 2]);
+      assert.deepEqual(
+        (res.RecallRetList as { RetCode: number }[]).map((x) => x.RetCode),
+        [0, 1, 0, 2],
+      );
       const [call] = await afterOf(CB.afterWithdraw, id);
       assert.ok(call, 'call');
       checkQuery(call, CB.afterWithdraw, TOKEN, extra);
-      checkBody(call, CB.afterWithdraw, { Official_Account: id, WithdrawMsgList: [{ MsgKey: m1.key }, { MsgKey: m2.key }] }, since);
+      checkBody(
+        call,
+        CB.afterWithdraw,
+        { Official_Account: id, WithdrawMsgList: [{ MsgKey: m1.key }, { MsgKey: m2.key }] },
+        since,
+      );
       // Nothing recalled: no event.
-      const again = await r.official('official_account_msg_recall', { Official_Account: id, MsgKeyList: [m1.key, '998_1_1700000000'] });
+      const again = await r.official('official_account_msg_recall', {
+        Official_Account: id,
+        MsgKeyList: [m1.key, '998_1_1700000000'],
+      });
       assertOk(again);
-      assert.deepEqual((again.RecallRetList as { RetCode: number }[]).map((x) => x.RetCode), [2, 1]);
-      assert.deepEqual(await outboxCommands(herald.admin, id), [CB.afterCreate, CB.afterSend, CB.afterSend, CB.afterSend, CB.afterWithdraw]);
+      assert.deepEqual(
+        (again.RecallRetList as { RetCode: number }[]).map((x) => x.RetCode),
+        [2, 1],
+      );
+      assert.deepEqual(await outboxCommands(herald.admin, id), [
+        CB.afterCreate,
+        CB.afterSend,
+        CB.afterSend,
+        CB.afterSend,
+        CB.afterWithdraw,
+      ]);
     });
 
     it('destroy_official_account: AfterOfficialAccountDestroyed {Official_Account, Owner_Account, Name} (current name), no per-subscriber events', async () => {
@@ -302,7 +477,12 @@ for (const store of stores()) {
       assert.ok(call, 'call');
       checkQuery(call, CB.afterDestroyed, TOKEN, extra);
       checkBody(call, CB.afterDestroyed, { Official_Account: id, Owner_Account: 'u2', Name: 'renamed' }, since);
-      assert.deepEqual(await outboxCommands(herald.admin, id), [CB.afterCreate, CB.afterAdd, CB.afterInfoChanged, CB.afterDestroyed]);
+      assert.deepEqual(await outboxCommands(herald.admin, id), [
+        CB.afterCreate,
+        CB.afterAdd,
+        CB.afterInfoChanged,
+        CB.afterDestroyed,
+      ]);
     });
 
     it('every request of this suite carried the common query and a valid Sign; all 11 commands were seen', async () => {
@@ -337,9 +517,15 @@ for (const store of stores()) {
       const id = await r.create();
       await r.addOk(id, ['u1']);
       await r.sendOk(id);
-      await receiver.until(() => receiver.about(id).filter((c) => c.command.includes('.CallbackAfter')).length >= 3, 'after events');
+      await receiver.until(
+        () => receiver.about(id).filter((c) => c.command.includes('.CallbackAfter')).length >= 3,
+        'after events',
+      );
       const calls = receiver.calls;
-      assert.deepEqual(new Set(calls.map((c) => c.command)), new Set([CB.beforeCreate, CB.afterCreate, CB.beforeAdd, CB.afterAdd, CB.beforeSend, CB.afterSend]));
+      assert.deepEqual(
+        new Set(calls.map((c) => c.command)),
+        new Set([CB.beforeCreate, CB.afterCreate, CB.beforeAdd, CB.afterAdd, CB.beforeSend, CB.afterSend]),
+      );
       for (const call of calls) {
         checkQuery(call, call.command, null);
         assert.equal(call.path, '/');
@@ -369,14 +555,25 @@ for (const store of stores()) {
     it('BeforeCreate ErrorCode 1 refuses with 20006; nothing is created and no event is written', async () => {
       receiver.reply(CB.beforeCreate, reply(1));
       const id = '@TOA#_wh_refused';
-      assertFail(await r.official('create_official_account', { Owner_Account: 'owner', Name: 'refused', OfficialAccountUserID: id }), 20006);
+      assertFail(
+        await r.official('create_official_account', {
+          Owner_Account: 'owner',
+          Name: 'refused',
+          OfficialAccountUserID: id,
+        }),
+        20006,
+      );
       assert.equal(receiver.of(CB.beforeCreate, (b) => b.Name === 'refused').length, 1);
       assert.equal(await r.exists(id), false);
       assert.deepEqual(await outboxCommands(herald.admin, id), []);
       // Any other non-zero code outside the passthrough range refuses the same way.
       for (const code of [3, 119999, 130001]) {
         receiver.reply(CB.beforeCreate, reply(code, { ErrorInfo: 'not passed' }));
-        const res = await r.official('create_official_account', { Owner_Account: 'owner', Name: 'refused', OfficialAccountUserID: id });
+        const res = await r.official('create_official_account', {
+          Owner_Account: 'owner',
+          Name: 'refused',
+          OfficialAccountUserID: id,
+        });
         assert.equal(res.ErrorCode, 20006, `ErrorCode ${code} → 20006: ${JSON.stringify(res)}`);
         assert.equal(res.ActionStatus, 'FAIL');
       }
@@ -391,10 +588,21 @@ for (const store of stores()) {
       const count = befores();
       assertFail(await r.official('create_official_account', { Owner_Account: 'owner', Name: '' }), 6017);
       assertFail(await r.official('create_official_account', { Owner_Account: 'not_imported', Name: 'x' }), 6017);
-      assertFail(await r.official('create_official_account', { Owner_Account: 'owner', Name: 'x', OfficialAccountUserID: 'no-prefix' }), 130007);
+      assertFail(
+        await r.official('create_official_account', {
+          Owner_Account: 'owner',
+          Name: 'x',
+          OfficialAccountUserID: 'no-prefix',
+        }),
+        130007,
+      );
       assertFail(await r.add('@TOA#_wh_missing', ['u1']), 130004);
       assertFail(await r.send('@TOA#_wh_missing'), 130004);
-      for (const MsgBody of [[{ MsgType: 'TIMNoSuchElem', MsgContent: {} }], [], [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'x'.repeat(13 * 1024) } }]]) {
+      for (const MsgBody of [
+        [{ MsgType: 'TIMNoSuchElem', MsgContent: {} }],
+        [],
+        [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'x'.repeat(13 * 1024) } }],
+      ]) {
         const bad = await r.send(id, { MsgBody });
         assert.notEqual(bad.ErrorCode, 0, `invalid MsgBody refused: ${JSON.stringify(bad).slice(0, 200)}`);
         assert.equal(bad.ActionStatus, 'FAIL');
@@ -409,7 +617,14 @@ for (const store of stores()) {
     it('create with an OfficialAccountUserID already in use fails (130008) without asking BeforeCreate', async () => {
       const id = await r.create({ OfficialAccountUserID: '@TOA#_wh_taken' });
       const asked = () => receiver.of(CB.beforeCreate, (b) => b.Name === 'second').length;
-      assertFail(await r.official('create_official_account', { Owner_Account: 'owner', Name: 'second', OfficialAccountUserID: id }), 130008);
+      assertFail(
+        await r.official('create_official_account', {
+          Owner_Account: 'owner',
+          Name: 'second',
+          OfficialAccountUserID: id,
+        }),
+        130008,
+      );
       assert.deepEqual(await outboxCommands(herald.admin, id), [CB.afterCreate], 'the failed create wrote no event');
       assert.equal(asked(), 0, 'BeforeCreate was asked about a creation that could not happen');
     });
@@ -418,7 +633,11 @@ for (const store of stores()) {
       for (const code of [120001, 125432, 130000]) {
         const id = `@TOA#_wh_pass_${code}`;
         receiver.reply(CB.beforeCreate, reply(code, { ErrorInfo: `app says no (${code})` }));
-        assertFail(await r.official('create_official_account', { Owner_Account: 'owner', Name: 'x', OfficialAccountUserID: id }), code, `app says no (${code})`);
+        assertFail(
+          await r.official('create_official_account', { Owner_Account: 'owner', Name: 'x', OfficialAccountUserID: id }),
+          code,
+          `app says no (${code})`,
+        );
         assert.equal(await r.exists(id), false);
         assert.deepEqual(await outboxCommands(herald.admin, id), []);
       }
@@ -445,7 +664,10 @@ for (const store of stores()) {
       assert.deepEqual(await r.addOk(id, ['u6']), [0]); // everyone refused: no after event
       assert.deepEqual(await r.subscribers(id), ['u1', 'u3', 'u5']);
       const afters = await receiver.waitFor(CB.afterAdd, (b) => b.Official_Account === id, 2);
-      assert.deepEqual(afters.map((c) => c.body.SubscribeAccountList), [subscribeList('u1', 'u3'), subscribeList('u5')]);
+      assert.deepEqual(
+        afters.map((c) => c.body.SubscribeAccountList),
+        [subscribeList('u1', 'u3'), subscribeList('u5')],
+      );
       assert.deepEqual(await outboxCommands(herald.admin, id), [CB.afterCreate, CB.afterAdd, CB.afterAdd]);
       receiver.resetReplies();
       assert.deepEqual(await r.addOk(id, ['u2']), [1], 'no longer refused');
@@ -479,11 +701,21 @@ for (const store of stores()) {
       assert.equal(dropped.seq, first.seq + 1);
       assert.equal(third.seq, first.seq + 2, 'the dropped message consumed its Seq');
       assert.deepEqual(new Set((await r.history(id)).map((m) => m.MsgKey)), new Set([first.key, third.key]));
-      const recall = await r.official('official_account_msg_recall', { Official_Account: id, MsgKeyList: [dropped.key] });
+      const recall = await r.official('official_account_msg_recall', {
+        Official_Account: id,
+        MsgKeyList: [dropped.key],
+      });
       assertOk(recall);
-      assert.equal((recall.RecallRetList as { RetCode: number }[])[0]?.RetCode, 1, 'the dropped message does not exist');
+      assert.equal(
+        (recall.RecallRetList as { RetCode: number }[])[0]?.RetCode,
+        1,
+        'the dropped message does not exist',
+      );
       const afters = await receiver.waitFor(CB.afterSend, (b) => b.Official_Account === id, 2);
-      assert.deepEqual(afters.map((c) => c.body.MsgKey), [first.key, third.key]);
+      assert.deepEqual(
+        afters.map((c) => c.body.MsgKey),
+        [first.key, third.key],
+      );
       assert.deepEqual(await outboxCommands(herald.admin, id), [CB.afterCreate, CB.afterSend, CB.afterSend]);
     });
 
@@ -501,14 +733,40 @@ for (const store of stores()) {
       assert.deepEqual(byKey.get(b.key)?.MsgBody, [TEXT]);
       assert.equal(byKey.get(b.key)?.CloudCustomData, 'added data');
       const afters = await receiver.waitFor(CB.afterSend, (x) => x.Official_Account === id, 2);
-      checkBody(afters[0] as ReceivedCall, CB.afterSend,
-        { Official_Account: id, MsgKey: a.key, MsgTime: a.time, OnlineOnlyFlag: 0, MsgBody: rewritten, CloudCustomData: 'rewritten data' }, 0);
-      checkBody(afters[1] as ReceivedCall, CB.afterSend,
-        { Official_Account: id, MsgKey: b.key, MsgTime: b.time, OnlineOnlyFlag: 0, MsgBody: [TEXT], CloudCustomData: 'added data' }, 0);
+      checkBody(
+        afters[0] as ReceivedCall,
+        CB.afterSend,
+        {
+          Official_Account: id,
+          MsgKey: a.key,
+          MsgTime: a.time,
+          OnlineOnlyFlag: 0,
+          MsgBody: rewritten,
+          CloudCustomData: 'rewritten data',
+        },
+        0,
+      );
+      checkBody(
+        afters[1] as ReceivedCall,
+        CB.afterSend,
+        {
+          Official_Account: id,
+          MsgKey: b.key,
+          MsgTime: b.time,
+          OnlineOnlyFlag: 0,
+          MsgBody: [TEXT],
+          CloudCustomData: 'added data',
+        },
+        0,
+      );
     });
 
     it('a send refused by BeforeSendMsg does not use up the per-account send allowance', async () => {
-      const limited = await startTestHerald({ sendPerSecond: 0, sendPerHour: 2, apps: [webhookApp({ url: receiver.url('/limited') })] });
+      const limited = await startTestHerald({
+        sendPerSecond: 0,
+        sendPerHour: 2,
+        apps: [webhookApp({ url: receiver.url('/limited') })],
+      });
       try {
         const lr = rest(limited.admin);
         await importAccounts(limited.admin, USERS);
@@ -535,14 +793,24 @@ for (const store of stores()) {
       receiver.resetReplies();
       const noAfter = await r.sendOk(id, { ForbidCallbackControl: ['ForbidAfterSendMsgCallback'] });
       assert.equal(receiver.of(CB.beforeSend, (b) => b.Official_Account === id).length, 1);
-      const neither = await r.sendOk(id, { ForbidCallbackControl: ['ForbidBeforeSendMsgCallback', 'ForbidAfterSendMsgCallback'] });
+      const neither = await r.sendOk(id, {
+        ForbidCallbackControl: ['ForbidBeforeSendMsgCallback', 'ForbidAfterSendMsgCallback'],
+      });
       assert.equal(receiver.of(CB.beforeSend, (b) => b.Official_Account === id).length, 1);
       assert.equal((await r.history(id)).length, 3);
       const [call] = await receiver.waitFor(CB.afterSend, (b) => b.Official_Account === id);
       assert.equal(call?.body.MsgKey, noBefore.key);
-      const sent = (await deliveries(herald.admin, { Official_Account: id })).filter((d) => d.CallbackCommand === CB.afterSend);
-      assert.deepEqual(sent.map((d) => d.Body.MsgKey), [noBefore.key]);
-      assert.ok(![noAfter.key, neither.key].includes(call?.body.MsgKey as string), '![noAfter.key, neither.key].includes(call?.body.MsgKey as string)');
+      const sent = (await deliveries(herald.admin, { Official_Account: id })).filter(
+        (d) => d.CallbackCommand === CB.afterSend,
+      );
+      assert.deepEqual(
+        sent.map((d) => d.Body.MsgKey),
+        [noBefore.key],
+      );
+      assert.ok(
+        ![noAfter.key, neither.key].includes(call?.body.MsgKey as string),
+        '![noAfter.key, neither.key].includes(call?.body.MsgKey as string)',
+      );
     });
   });
 
@@ -568,7 +836,10 @@ for (const store of stores()) {
       await importAccounts(setup.admin, USERS);
       accounts.rejectClosed = await rest(setup.admin).create();
       await setup.close();
-      h.rejectClosed = await startTestHerald({ dataDir: rejectDir, apps: [webhookApp({ url: closedUrl, beforeFailure: 'reject' })] });
+      h.rejectClosed = await startTestHerald({
+        dataDir: rejectDir,
+        apps: [webhookApp({ url: closedUrl, beforeFailure: 'reject' })],
+      });
       for (const name of ['allow', 'reject', 'allowClosed'] as const) {
         await importAccounts(h[name].admin, USERS);
         accounts[name] = await rest(h[name].admin).create();
@@ -597,7 +868,13 @@ for (const store of stores()) {
       };
       const text = `msg ${tag}`;
       const [create, add, send] = await Promise.all([
-        timed(() => r.official('create_official_account', { Owner_Account: 'owner', Name: `n ${tag}`, OfficialAccountUserID: newId })),
+        timed(() =>
+          r.official('create_official_account', {
+            Owner_Account: 'owner',
+            Name: `n ${tag}`,
+            OfficialAccountUserID: newId,
+          }),
+        ),
         timed(() => r.add(oa, [user])),
         timed(() => r.send(oa, { MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: text } }] })),
       ]);
@@ -613,16 +890,28 @@ for (const store of stores()) {
     function expectAllowed(out: Awaited<ReturnType<typeof exercise>>, what: string) {
       assertOk(out.create.res);
       assertOk(out.add.res);
-      assert.deepEqual((out.add.res.SubscriberList as { Result: number }[]).map((x) => x.Result), [1], what);
+      assert.deepEqual(
+        (out.add.res.SubscriberList as { Result: number }[]).map((x) => x.Result),
+        [1],
+        what,
+      );
       assertOk(out.send.res);
-      assert.deepEqual(out.state, { created: true, subscribed: true, stored: true, events: [CB.afterCreate] }, `${what}: the operations went ahead`);
+      assert.deepEqual(
+        out.state,
+        { created: true, subscribed: true, stored: true, events: [CB.afterCreate] },
+        `${what}: the operations went ahead`,
+      );
     }
 
     function expectRejected(out: Awaited<ReturnType<typeof exercise>>, what: string) {
       assertFail(out.create.res, 80003);
       assertFail(out.add.res, 80003);
       assertFail(out.send.res, 80003);
-      assert.deepEqual(out.state, { created: false, subscribed: false, stored: false, events: [] }, `${what}: nothing changed, no event`);
+      assert.deepEqual(
+        out.state,
+        { created: false, subscribed: false, stored: false, events: [] },
+        `${what}: nothing changed, no event`,
+      );
     }
 
     const failWith = (rule: Parameters<WebhookReceiver['reply']>[1]) => {
@@ -640,7 +929,11 @@ for (const store of stores()) {
       }
       expectAllowed(allowed, 'timeout, allow');
       expectRejected(rejected, 'timeout, reject');
-      assert.equal(receiver.of(CB.beforeCreate).filter((c) => String(c.body.Name).startsWith('n c')).length, 2, 'both Heralds asked');
+      assert.equal(
+        receiver.of(CB.beforeCreate).filter((c) => String(c.body.Name).startsWith('n c')).length,
+        2,
+        'both Heralds asked',
+      );
     });
 
     it('connection refused: allow goes ahead, reject answers 80003', async () => {
@@ -669,7 +962,10 @@ for (const store of stores()) {
       const out = await exercise('reject');
       expectAllowed(out, 'reply 0 under reject');
       receiver.reply(CB.beforeCreate, reply(1));
-      assertFail(await h.reject.admin.official('create_official_account', { Owner_Account: 'owner', Name: 'x' }), 20006);
+      assertFail(
+        await h.reject.admin.official('create_official_account', { Owner_Account: 'owner', Name: 'x' }),
+        20006,
+      );
     });
   });
 
@@ -699,10 +995,17 @@ for (const store of stores()) {
         assertOk(await r.official('destroy_official_account', { Official_Account: id }));
         const expected = [CB.afterCreate, CB.afterAdd, CB.afterWithdraw, CB.afterDestroyed];
         assert.deepEqual(await outboxCommands(herald.admin, id), expected);
-        await receiver.until(() => receiver.about(id).filter((c) => c.command.includes('.CallbackAfter')).length >= expected.length, 'after events');
+        await receiver.until(
+          () => receiver.about(id).filter((c) => c.command.includes('.CallbackAfter')).length >= expected.length,
+          'after events',
+        );
         const fromThis = receiver.calls.filter((c) => c.path === '/off');
-        for (const call of fromThis) assert.ok(!off.includes(call.command as never), `${call.command} is switched off but fired`);
-        assert.deepEqual(fromThis.filter((c) => c.command.includes('.CallbackAfter')).map((c) => c.command), expected);
+        for (const call of fromThis)
+          assert.ok(!off.includes(call.command as never), `${call.command} is switched off but fired`);
+        assert.deepEqual(
+          fromThis.filter((c) => c.command.includes('.CallbackAfter')).map((c) => c.command),
+          expected,
+        );
         assert.equal(fromThis.filter((c) => c.command === CB.beforeSend).length, 1, 'BeforeSendMsg is still on');
       } finally {
         receiver.resetReplies();

@@ -15,7 +15,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Api } from 'tls-sig-api-v2';
 import type { HeraldOptions } from '../src/server.ts';
-import { ADMIN, Client, SDKAPPID, SECRET_KEY, startTestHerald, type Envelope, type TestHerald } from './helpers/harness.ts';
+import {
+  ADMIN,
+  Client,
+  SDKAPPID,
+  SECRET_KEY,
+  startTestHerald,
+  type Envelope,
+  type TestHerald,
+} from './helpers/harness.ts';
 
 const OFFICIAL = 'official_account_open_http_svc';
 const ACCOUNTS = 'im_open_login_svc';
@@ -52,7 +60,9 @@ function raw(baseUrl: string, req: RawRequest): Promise<RawResponse> {
     const r = httpRequest(url, { method: req.method ?? 'POST', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     r.on('error', reject);
@@ -69,7 +79,10 @@ function expectEnvelope(res: RawResponse, code: number): Envelope {
   assert.equal(res.status, 200, `HTTP status for ${res.text}`);
   assert.match(String(res.headers['content-type']), /^application\/json/);
   const body = JSON.parse(res.text) as Envelope;
-  assert.ok('ActionStatus' in body && 'ErrorCode' in body && 'ErrorInfo' in body, `envelope fields missing in ${res.text}`);
+  assert.ok(
+    'ActionStatus' in body && 'ErrorCode' in body && 'ErrorInfo' in body,
+    `envelope fields missing in ${res.text}`,
+  );
   assert.equal(typeof body.ErrorInfo, 'string');
   assert.equal(body.ErrorCode, code, `expected ${code}, got ${res.text}`);
   if (code === 0) {
@@ -100,12 +113,19 @@ function query(overrides: QueryOverrides = {}, base: QueryOverrides = {}): strin
   return `?${search}`;
 }
 
-async function post(baseUrl: string, path: string, overrides: QueryOverrides = {}, body: string | Buffer = '{}'): Promise<RawResponse> {
+async function post(
+  baseUrl: string,
+  path: string,
+  overrides: QueryOverrides = {},
+  body: string | Buffer = '{}',
+): Promise<RawResponse> {
   return raw(baseUrl, { path: path + query(overrides), body });
 }
 
 async function officialAccountExists(herald: TestHerald, id: string): Promise<boolean> {
-  const info = await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: id }] });
+  const info = await herald.admin.official('get_official_account_info', {
+    OfficialAccountIdList: [{ Official_Account: id }],
+  });
   assert.equal(info.ErrorCode, 0, info.ErrorInfo);
   const [item] = info.OfficialAccountInfoList as { ErrorCode: number }[];
   return item?.ErrorCode === 0;
@@ -128,7 +148,11 @@ describe('wire: envelope, routing and query checks', () => {
   describe('method and path', () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
       it(`${method} on a known command → 60002`, async () => {
-        const res = await raw(herald.url, { method, path: CREATE + query(), ...(method !== 'GET' && { body: CREATE_BODY }) });
+        const res = await raw(herald.url, {
+          method,
+          path: CREATE + query(),
+          ...(method !== 'GET' && { body: CREATE_BODY }),
+        });
         expectEnvelope(res, 60002);
       });
     }
@@ -156,7 +180,16 @@ describe('wire: envelope, routing and query checks', () => {
       expectEnvelope(await post(herald.url, unknown, { usersig: foreignSig }), 70009);
     });
 
-    for (const path of ['/v4/x', '/v4/a/b/c', '/foo', '/', '/v4', '/v3/im_open_login_svc/account_check', `${CREATE}/`, `/v4/${'a'.repeat(150)}/x`]) {
+    for (const path of [
+      '/v4/x',
+      '/v4/a/b/c',
+      '/foo',
+      '/',
+      '/v4',
+      '/v3/im_open_login_svc/account_check',
+      `${CREATE}/`,
+      `/v4/${'a'.repeat(150)}/x`,
+    ]) {
       it(`unknown path shape ${path.slice(0, 40)} → 60009 (POST and GET)`, async () => {
         expectEnvelope(await raw(herald.url, { path: path + query(), body: '{}' }), 60009);
         expectEnvelope(await raw(herald.url, { method: 'GET', path: path + query() }), 60009);
@@ -178,7 +211,17 @@ describe('wire: envelope, routing and query checks', () => {
       expectEnvelope(await raw(herald.url, { path: CREATE, body: CREATE_BODY }), 60012);
     });
 
-    for (const sdkappid of ['abc', '1400000000abc', '14e8', '-1400000000', '1400000000.0', '0x5372', '99999999999999999999', '1400000001', '0']) {
+    for (const sdkappid of [
+      'abc',
+      '1400000000abc',
+      '14e8',
+      '-1400000000',
+      '1400000000.0',
+      '0x5372',
+      '99999999999999999999',
+      '1400000001',
+      '0',
+    ]) {
       it(`sdkappid=${sdkappid} (non-numeric or unknown) → 60006`, async () => {
         expectEnvelope(await post(herald.url, CREATE, { sdkappid }, CREATE_BODY), 60006);
       });
@@ -212,7 +255,13 @@ describe('wire: envelope, routing and query checks', () => {
 
     it('parameter names are matched case-insensitively (sdkAppid, Identifier, UserSig, ContentType)', async () => {
       const sig = adminSig();
-      const q = new URLSearchParams({ sdkAppid: String(SDKAPPID), Identifier: ADMIN, UserSig: sig, Random: '1', ContentType: 'json' });
+      const q = new URLSearchParams({
+        sdkAppid: String(SDKAPPID),
+        Identifier: ADMIN,
+        UserSig: sig,
+        Random: '1',
+        ContentType: 'json',
+      });
       expectEnvelope(await raw(herald.url, { path: `${CREATE}?${q}`, body: CREATE_BODY }), 0);
       const upper = new URLSearchParams({ SDKAPPID: String(SDKAPPID), IDENTIFIER: ADMIN, USERSIG: sig });
       expectEnvelope(await raw(herald.url, { path: `${CREATE}?${upper}`, body: CREATE_BODY }), 0);
@@ -233,12 +282,26 @@ describe('wire: envelope, routing and query checks', () => {
     const nonAdmin = (): string => new Api(SDKAPPID, SECRET_KEY).genUserSig('alice', 86400);
 
     it('unknown sdkappid beats a bad usersig, a missing identifier and a bad contenttype → 60006', async () => {
-      expectEnvelope(await post(herald.url, CREATE, { sdkappid: '1499999999', usersig: 'garbage' }, CREATE_BODY), 60006);
-      expectEnvelope(await post(herald.url, CREATE, { sdkappid: 'abc', identifier: undefined, contenttype: 'xml' }, 'not json'), 60006);
+      expectEnvelope(
+        await post(herald.url, CREATE, { sdkappid: '1499999999', usersig: 'garbage' }, CREATE_BODY),
+        60006,
+      );
+      expectEnvelope(
+        await post(herald.url, CREATE, { sdkappid: 'abc', identifier: undefined, contenttype: 'xml' }, 'not json'),
+        60006,
+      );
     });
 
     it('missing sdkappid beats every later fault → 60012', async () => {
-      expectEnvelope(await post(herald.url, '/v4/nope/nothing', { sdkappid: undefined, identifier: undefined, usersig: 'x', contenttype: 'xml' }, ''), 60012);
+      expectEnvelope(
+        await post(
+          herald.url,
+          '/v4/nope/nothing',
+          { sdkappid: undefined, identifier: undefined, usersig: 'x', contenttype: 'xml' },
+          '',
+        ),
+        60012,
+      );
     });
 
     it('a missing identifier or a bad contenttype beats a bad usersig → 60025', async () => {
@@ -253,12 +316,21 @@ describe('wire: envelope, routing and query checks', () => {
       expectEnvelope(await post(herald.url, CREATE, { identifier: 'alice' }, CREATE_BODY), 70013);
       // A non-admin sig made with the wrong key.
       const wrongKey = new Api(SDKAPPID, 'wrong key').genUserSig('alice', 86400);
-      expectEnvelope(await post(herald.url, `/v4/${ACCOUNTS}/no_such_command`, { identifier: 'alice', usersig: wrongKey }, 'x'), 70009);
+      expectEnvelope(
+        await post(herald.url, `/v4/${ACCOUNTS}/no_such_command`, { identifier: 'alice', usersig: wrongKey }, 'x'),
+        70009,
+      );
     });
 
     it('non-admin beats an unknown command: 60010 on official_account_open_http_svc, 70403 on im_open_login_svc', async () => {
-      expectEnvelope(await post(herald.url, `/v4/${OFFICIAL}/no_such_command`, { identifier: 'alice', usersig: nonAdmin() }), 60010);
-      expectEnvelope(await post(herald.url, `/v4/${ACCOUNTS}/no_such_command`, { identifier: 'alice', usersig: nonAdmin() }), 70403);
+      expectEnvelope(
+        await post(herald.url, `/v4/${OFFICIAL}/no_such_command`, { identifier: 'alice', usersig: nonAdmin() }),
+        60010,
+      );
+      expectEnvelope(
+        await post(herald.url, `/v4/${ACCOUNTS}/no_such_command`, { identifier: 'alice', usersig: nonAdmin() }),
+        70403,
+      );
     });
 
     it('non-admin beats a bad body', async () => {
@@ -293,7 +365,14 @@ describe('wire: envelope, routing and query checks', () => {
       ['malformed JSON', '{"Owner_Account": "administrator", "Name": '],
       ['trailing garbage', `${CREATE_BODY} x`],
       ['single quotes', "{'Name': 'x'}"],
-      ['invalid UTF-8 bytes', Buffer.concat([Buffer.from('{"Owner_Account":"administrator","Name":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')])],
+      [
+        'invalid UTF-8 bytes',
+        Buffer.concat([
+          Buffer.from('{"Owner_Account":"administrator","Name":"'),
+          Buffer.from([0xff, 0xfe, 0xc3]),
+          Buffer.from('"}'),
+        ]),
+      ],
       ['a lone UTF-8 continuation byte', Buffer.from([0x7b, 0x80, 0x7d])],
     ];
     for (const [name, body] of bad) {
@@ -304,7 +383,10 @@ describe('wire: envelope, routing and query checks', () => {
 
     it('no body at all → 60003', async () => {
       expectEnvelope(await raw(herald.url, { path: CREATE + query() }), 60003);
-      expectEnvelope(await raw(herald.url, { path: CREATE + query(), headers: { 'content-type': 'application/json' } }), 60003);
+      expectEnvelope(
+        await raw(herald.url, { path: CREATE + query(), headers: { 'content-type': 'application/json' } }),
+        60003,
+      );
     });
 
     const contentTypes: [string, Record<string, string>][] = [
@@ -316,7 +398,11 @@ describe('wire: envelope, routing and query checks', () => {
     ];
     for (const [name, headers] of contentTypes) {
       it(`a JSON body is accepted with ${name}`, async () => {
-        const res = await raw(herald.url, { path: CREATE + query(), headers, body: JSON.stringify({ Owner_Account: ADMIN, Name: name }) });
+        const res = await raw(herald.url, {
+          path: CREATE + query(),
+          headers,
+          body: JSON.stringify({ Owner_Account: ADMIN, Name: name }),
+        });
         const id = expectEnvelope(res, 0).OfficialAccountUserID as string;
         assert.ok(await officialAccountExists(herald, id), 'await officialAccountExists(herald, id)');
       });
@@ -328,7 +414,8 @@ describe('wire: envelope, routing and query checks', () => {
     });
 
     it('__proto__ and constructor keys neither crash Herald nor pollute prototypes', async () => {
-      const body = '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},' +
+      const body =
+        '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},' +
         '"Owner_Account":"administrator","Name":"Proto","CustomString":"c"}';
       const res = await post(herald.url, CREATE, {}, body);
       assert.equal(res.status, 200);
@@ -336,7 +423,11 @@ describe('wire: envelope, routing and query checks', () => {
       assert.ok([0, 6017].includes(envelope.ErrorCode), res.text);
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
       // Only __proto__ as body, and __proto__ nested inside an array item.
-      for (const b of ['{"__proto__":{}}', '{"__proto__":null}', '{"OfficialAccountIdList":[{"__proto__":{"Official_Account":"x"}}]}']) {
+      for (const b of [
+        '{"__proto__":{}}',
+        '{"__proto__":null}',
+        '{"OfficialAccountIdList":[{"__proto__":{"Official_Account":"x"}}]}',
+      ]) {
         const r = await post(herald.url, GET_INFO, {}, b);
         assert.equal(r.status, 200);
         const e = JSON.parse(r.text) as Envelope;
@@ -375,13 +466,22 @@ describe('wire: envelope, routing and query checks', () => {
     });
 
     it('a non-admin with a valid UserSig → 70403 on im_open_login_svc', async () => {
-      expectEnvelope(await post(herald.url, ACCOUNT_CHECK, { identifier: 'alice', usersig: alice() }, CHECK_BODY), 70403);
+      expectEnvelope(
+        await post(herald.url, ACCOUNT_CHECK, { identifier: 'alice', usersig: alice() }, CHECK_BODY),
+        70403,
+      );
       const body = JSON.stringify({ UserID: 'bob' });
-      expectEnvelope(await post(herald.url, `/v4/${ACCOUNTS}/account_import`, { identifier: 'alice', usersig: alice() }, body), 70403);
+      expectEnvelope(
+        await post(herald.url, `/v4/${ACCOUNTS}/account_import`, { identifier: 'alice', usersig: alice() }, body),
+        70403,
+      );
     });
 
     it('an imported account is still not an admin', async () => {
-      expectEnvelope(await post(herald.url, `/v4/${ACCOUNTS}/account_import`, {}, JSON.stringify({ UserID: 'alice' })), 0);
+      expectEnvelope(
+        await post(herald.url, `/v4/${ACCOUNTS}/account_import`, {}, JSON.stringify({ UserID: 'alice' })),
+        0,
+      );
       expectEnvelope(await post(herald.url, CREATE, { identifier: 'alice', usersig: alice() }, CREATE_BODY), 60010);
     });
   });
@@ -415,7 +515,12 @@ describe('wire: envelope, routing and query checks', () => {
         expectEnvelope(await post(fresh.url, CREATE, { usersig: 'garbage' }, body), 70003);
         expectEnvelope(await post(fresh.url, CREATE, { identifier: 'alice', usersig: alice }, body), 60010);
         expectEnvelope(await post(fresh.url, CREATE, {}, `${body}}`), 60003);
-        const invalid = JSON.stringify({ Owner_Account: ADMIN, Name: 'Rejected', OfficialAccountUserID: id, MaxSubscriberNum: 0 });
+        const invalid = JSON.stringify({
+          Owner_Account: ADMIN,
+          Name: 'Rejected',
+          OfficialAccountUserID: id,
+          MaxSubscriberNum: 0,
+        });
         expectEnvelope(await post(fresh.url, CREATE, {}, invalid), 6017);
         const tooLong = JSON.stringify({ Owner_Account: ADMIN, Name: 'n'.repeat(151), OfficialAccountUserID: id });
         expectEnvelope(await post(fresh.url, CREATE, {}, tooLong), 6017);
@@ -457,11 +562,31 @@ describe('wire: access log', () => {
         [{ path: CREATE + query({ usersig: admin }), body: CREATE_BODY }, 0, 'create_official_account', true],
         [{ path: ACCOUNT_CHECK + query({ usersig: admin }), body: CHECK_BODY }, 0, 'account_check', true],
         [{ path: CREATE + query({ usersig: wrongKeySig }), body: CREATE_BODY }, 70009, 'create_official_account', true],
-        [{ path: CREATE + query({ identifier: 'alice', usersig: aliceSig }), body: CREATE_BODY }, 60010, 'create_official_account', true],
-        [{ path: `/v4/${OFFICIAL}/no_such_command${query({ usersig: admin })}`, body: '{}' }, 60009, 'no_such_command', true],
+        [
+          { path: CREATE + query({ identifier: 'alice', usersig: aliceSig }), body: CREATE_BODY },
+          60010,
+          'create_official_account',
+          true,
+        ],
+        [
+          { path: `/v4/${OFFICIAL}/no_such_command${query({ usersig: admin })}`, body: '{}' },
+          60009,
+          'no_such_command',
+          true,
+        ],
         [{ path: CREATE + query({ usersig: admin }), body: '{oops' }, 60003, 'create_official_account', true],
-        [{ path: CREATE + query({ usersig: admin, contenttype: 'xml' }), body: '{}' }, 60025, 'create_official_account', true],
-        [{ path: CREATE + query({ sdkappid: '1499999999', usersig: admin }), body: '{}' }, 60006, 'create_official_account', false],
+        [
+          { path: CREATE + query({ usersig: admin, contenttype: 'xml' }), body: '{}' },
+          60025,
+          'create_official_account',
+          true,
+        ],
+        [
+          { path: CREATE + query({ sdkappid: '1499999999', usersig: admin }), body: '{}' },
+          60006,
+          'create_official_account',
+          false,
+        ],
         [{ method: 'GET', path: CREATE + query({ usersig: admin }) }, 60002, 'create_official_account', false],
         [{ path: `/v4/a/b/c${query({ usersig: admin })}`, body: '{}' }, 60009, undefined, false],
         [{ path: `/v4/x?us%65rSig=${admin}&sdkappid=${SDKAPPID}`, body: '{}' }, 60009, undefined, false],
@@ -480,7 +605,12 @@ describe('wire: access log', () => {
         assert.equal(typeof line.ms, 'number', `ms in ${JSON.stringify(line)}`);
         assert.ok((line.ms as number) >= 0, '(line.ms as number) >= 0');
         if (command !== undefined) assert.equal(line.command, command, JSON.stringify(line));
-        else assert.equal(typeof line.path, 'string', `an unrouted call logs its (redacted) path: ${JSON.stringify(line)}`);
+        else
+          assert.equal(
+            typeof line.path,
+            'string',
+            `an unrouted call logs its (redacted) path: ${JSON.stringify(line)}`,
+          );
         if (withSdkappid) assert.equal(line.sdkappid, SDKAPPID, JSON.stringify(line));
       });
 
@@ -500,11 +630,25 @@ describe('wire: HTTPS', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'herald-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      '-days', '1', '-subj', '/CN=localhost',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { stdio: 'ignore' },
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -518,7 +662,13 @@ describe('wire: HTTPS', () => {
         const r = httpsRequest(url, { method: 'POST', ca, servername: 'localhost' }, (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
         });
         r.on('error', reject);
         r.end(JSON.stringify({ Owner_Account: ADMIN, Name: 'Secure' }));
@@ -543,7 +693,13 @@ describe('wire: rate limits', () => {
   ];
 
   /** Fires `n` calls at once; returns the error codes in order. */
-  async function burst(client: Client, service: string, command: string, body: (i: number) => unknown, n: number): Promise<number[]> {
+  async function burst(
+    client: Client,
+    service: string,
+    command: string,
+    body: (i: number) => unknown,
+    n: number,
+  ): Promise<number[]> {
     const results = await Promise.all(Array.from({ length: n }, (_, i) => client.call(service, command, body(i))));
     return results.map((r) => r.ErrorCode);
   }
@@ -561,7 +717,9 @@ describe('wire: rate limits', () => {
       expectEnvelope(await post(herald.url, CREATE, {}, 'not json'), 60007);
       // Same second: the limit is per command.
       expectEnvelope(await post(herald.url, ACCOUNT_CHECK, {}, CHECK_BODY), 0);
-      const info = await herald.admin.official('get_official_account_info', { OfficialAccountIdList: [{ Official_Account: '@TOA#_x' }] });
+      const info = await herald.admin.official('get_official_account_info', {
+        OfficialAccountIdList: [{ Official_Account: '@TOA#_x' }],
+      });
       assert.equal(info.ErrorCode, 0);
       // Only the 5 accepted calls created anything.
       assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 5);
@@ -576,10 +734,29 @@ describe('wire: rate limits', () => {
   });
 
   it('a create refused by the rate limit leaves no account', async () => {
-    const herald = await startTestHerald({ rateLimit: null, apps: limitedApps({ [`${OFFICIAL}/create_official_account`]: 1 }) });
+    const herald = await startTestHerald({
+      rateLimit: null,
+      apps: limitedApps({ [`${OFFICIAL}/create_official_account`]: 1 }),
+    });
     try {
-      expectEnvelope(await post(herald.url, CREATE, {}, JSON.stringify({ Owner_Account: ADMIN, Name: 'A', OfficialAccountUserID: '@TOA#_first' })), 0);
-      expectEnvelope(await post(herald.url, CREATE, {}, JSON.stringify({ Owner_Account: ADMIN, Name: 'B', OfficialAccountUserID: '@TOA#_second' })), 60007);
+      expectEnvelope(
+        await post(
+          herald.url,
+          CREATE,
+          {},
+          JSON.stringify({ Owner_Account: ADMIN, Name: 'A', OfficialAccountUserID: '@TOA#_first' }),
+        ),
+        0,
+      );
+      expectEnvelope(
+        await post(
+          herald.url,
+          CREATE,
+          {},
+          JSON.stringify({ Owner_Account: ADMIN, Name: 'B', OfficialAccountUserID: '@TOA#_second' }),
+        ),
+        60007,
+      );
       assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
       assert.equal(await officialAccountExists(herald, '@TOA#_second'), false);
     } finally {
@@ -588,7 +765,10 @@ describe('wire: rate limits', () => {
   });
 
   it('a per-command app limit wins over the app "*" limit', async () => {
-    const herald = await startTestHerald({ rateLimit: null, apps: limitedApps({ '*': 5, [`${ACCOUNTS}/account_check`]: 2 }) });
+    const herald = await startTestHerald({
+      rateLimit: null,
+      apps: limitedApps({ '*': 5, [`${ACCOUNTS}/account_check`]: 2 }),
+    });
     try {
       const checks = await burst(herald.admin, ACCOUNTS, 'account_check', checkBody, 4);
       assert.equal(count(checks, 0), 2, String(checks));
@@ -615,7 +795,10 @@ describe('wire: rate limits', () => {
   });
 
   it('rateLimit: 3 (global) limits every command of every app to 3/s, overriding app values', async () => {
-    const herald = await startTestHerald({ rateLimit: 3, apps: limitedApps({ '*': 5, [`${ACCOUNTS}/account_check`]: 100 }) });
+    const herald = await startTestHerald({
+      rateLimit: 3,
+      apps: limitedApps({ '*': 5, [`${ACCOUNTS}/account_check`]: 100 }),
+    });
     try {
       const creates = await burst(herald.admin, OFFICIAL, 'create_official_account', createBody, 5);
       assert.equal(count(creates, 0), 3, String(creates));
@@ -643,7 +826,13 @@ describe('wire: rate limits', () => {
     try {
       // Warm up on another command (limit 200/s, so nothing is refused): opens the client's
       // connections and warms Herald, so the real burst arrives well within one window.
-      const warm = await burst(herald.admin, OFFICIAL, 'get_official_account_info', () => ({ OfficialAccountIdList: [{ Official_Account: '@TOA#_x' }] }), 101);
+      const warm = await burst(
+        herald.admin,
+        OFFICIAL,
+        'get_official_account_info',
+        () => ({ OfficialAccountIdList: [{ Official_Account: '@TOA#_x' }] }),
+        101,
+      );
       assert.equal(count(warm, 0), 101);
       const codes = await burst(herald.admin, ACCOUNTS, 'account_check', checkBody, 101);
       assert.equal(count(codes, 0), 100, `successes in ${String(codes)}`);

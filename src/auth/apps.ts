@@ -43,7 +43,13 @@ export function newApp(options: NewAppOptions, now: number): AppRecord {
 /** Saves the app and makes sure each admin exists as an imported account. */
 export async function saveApp(store: Store, app: AppRecord, now: number): Promise<void> {
   await store.putApp(app);
-  await store.transaction((tx) => tx.upsertAccounts(app.sdkappid, app.admins.map((userId) => ({ userId })), now));
+  await store.transaction((tx) =>
+    tx.upsertAccounts(
+      app.sdkappid,
+      app.admins.map((userId) => ({ userId })),
+      now,
+    ),
+  );
 }
 
 interface Entry {

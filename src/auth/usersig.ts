@@ -81,7 +81,13 @@ export function signatureMatches(secretKey: string, doc: SigDocument): boolean {
 }
 
 /** Issues a UserSig exactly as Tencent's Node library does (same key order, default zlib). */
-export function issueUserSig(secretKey: string, sdkappid: number, identifier: string, expireSeconds: number, now: number): string {
+export function issueUserSig(
+  secretKey: string,
+  sdkappid: number,
+  identifier: string,
+  expireSeconds: number,
+  now: number,
+): string {
   const doc = { identifier, sdkappid, time: now, expire: expireSeconds, userbuf: undefined };
   const sig = signDocument(secretKey, doc).toString('base64');
   const json = JSON.stringify({
@@ -92,5 +98,9 @@ export function issueUserSig(secretKey: string, sdkappid: number, identifier: st
     'TLS.expire': expireSeconds,
     'TLS.sig': sig,
   });
-  return deflateSync(Buffer.from(json, 'utf8')).toString('base64').replace(/\+/g, '*').replace(/\//g, '-').replace(/=/g, '_');
+  return deflateSync(Buffer.from(json, 'utf8'))
+    .toString('base64')
+    .replace(/\+/g, '*')
+    .replace(/\//g, '-')
+    .replace(/=/g, '_');
 }

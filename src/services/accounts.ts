@@ -9,8 +9,12 @@ import { emitUnsubscribed } from './subscribers.ts';
 import { MAX_PROFILE_VALUE_BYTES, userIdProblem, utf8Bytes } from './rules.ts';
 
 function profileProblem(account: AccountInput): string | null {
-  for (const [field, value] of [['Nick', account.nick], ['FaceUrl', account.faceUrl]] as const) {
-    if (value !== undefined && utf8Bytes(value) > MAX_PROFILE_VALUE_BYTES) return `${field} exceeds ${MAX_PROFILE_VALUE_BYTES} bytes`;
+  for (const [field, value] of [
+    ['Nick', account.nick],
+    ['FaceUrl', account.faceUrl],
+  ] as const) {
+    if (value !== undefined && utf8Bytes(value) > MAX_PROFILE_VALUE_BYTES)
+      return `${field} exceeds ${MAX_PROFILE_VALUE_BYTES} bytes`;
   }
   return null;
 }
@@ -28,14 +32,18 @@ export async function importAccount(ctx: ServiceContext, account: AccountInput):
  * multiaccount_import: imports every valid account in one transaction; accounts that cannot
  * be imported (bad UserID, profile value too long) are listed in FailAccounts.
  */
-export async function importAccounts(ctx: ServiceContext, accounts: readonly AccountInput[]): Promise<{ failAccounts: string[] }> {
+export async function importAccounts(
+  ctx: ServiceContext,
+  accounts: readonly AccountInput[],
+): Promise<{ failAccounts: string[] }> {
   const failAccounts: string[] = [];
   const good = new Map<string, AccountInput>();
   for (const account of accounts) {
     if (userIdProblem(account.userId) !== null || profileProblem(account) !== null) failAccounts.push(account.userId);
     else good.set(account.userId, { ...good.get(account.userId), ...definedOnly(account) });
   }
-  if (good.size > 0) await ctx.store.transaction((tx) => tx.upsertAccounts(ctx.app.sdkappid, [...good.values()], ctx.now()));
+  if (good.size > 0)
+    await ctx.store.transaction((tx) => tx.upsertAccounts(ctx.app.sdkappid, [...good.values()], ctx.now()));
   return { failAccounts };
 }
 
@@ -62,7 +70,8 @@ export async function deleteAccounts(ctx: ServiceContext, userIds: readonly stri
     const admins = new Set(ctx.app.admins);
     const results = userIds.map((userId): DeleteResult => {
       if (admins.has(userId)) return { userId, resultCode: 71000, resultInfo: 'App admin accounts cannot be deleted' };
-      if (!existing.has(userId)) return { userId, resultCode: 70107, resultInfo: 'Err_TLS_PT_Open_Login_Account_Not_Exist' };
+      if (!existing.has(userId))
+        return { userId, resultCode: 70107, resultInfo: 'Err_TLS_PT_Open_Login_Account_Not_Exist' };
       return { userId, resultCode: 0, resultInfo: '' };
     });
     const deleted = results.filter((r) => r.resultCode === 0).map((r) => r.userId);

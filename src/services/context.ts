@@ -19,7 +19,12 @@ export type BeforeOutcome =
 export interface Webhooks {
   isOn(app: AppRecord, command: CallbackCommand): boolean;
   /** Calls a "before" webhook synchronously (2 s at most). */
-  before(app: AppRecord, command: CallbackCommand, body: Record<string, unknown>, clientIp: string): Promise<BeforeOutcome>;
+  before(
+    app: AppRecord,
+    command: CallbackCommand,
+    body: Record<string, unknown>,
+    clientIp: string,
+  ): Promise<BeforeOutcome>;
 }
 
 /** What a command runs with: the app and admin it runs for, the store, the clock and limits. */

@@ -8,13 +8,19 @@ const STATUSES: readonly OutboxStatus[] = ['pending', 'delivered', 'cancelled'];
 
 export async function listDeliveries(
   ctx: ServiceContext,
-  options: { status?: string | undefined; officialAccountId?: string | undefined; limit?: number | undefined; beforeId?: number | undefined },
+  options: {
+    status?: string | undefined;
+    officialAccountId?: string | undefined;
+    limit?: number | undefined;
+    beforeId?: number | undefined;
+  },
 ): Promise<OutboxEvent[]> {
   if (options.status !== undefined && !(STATUSES as readonly string[]).includes(options.status)) {
     throw new ApiError(6017, `Status must be one of ${STATUSES.join(', ')}`);
   }
   const limit = options.limit ?? 50;
-  if (limit < 1 || limit > MAX_DELIVERIES_PAGE) throw new ApiError(6017, `Limit must be between 1 and ${MAX_DELIVERIES_PAGE}`);
+  if (limit < 1 || limit > MAX_DELIVERIES_PAGE)
+    throw new ApiError(6017, `Limit must be between 1 and ${MAX_DELIVERIES_PAGE}`);
   return ctx.store.listWebhooks({
     sdkappid: ctx.app.sdkappid,
     status: options.status as OutboxStatus | undefined,

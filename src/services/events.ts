@@ -31,15 +31,22 @@ export async function askBefore(
   discardable = false,
 ): Promise<BeforeVerdict> {
   if (!isOn(ctx, command)) return { go: true, reply: null };
-  const outcome = await ctx.webhooks.before(ctx.app, command, { CallbackCommand: command, ...fields, EventTime: Date.now() }, ctx.clientIp);
+  const outcome = await ctx.webhooks.before(
+    ctx.app,
+    command,
+    { CallbackCommand: command, ...fields, EventTime: Date.now() },
+    ctx.clientIp,
+  );
   if (outcome.kind === 'skipped') return { go: true, reply: null };
   if (outcome.kind === 'failed') {
-    if (ctx.app.webhook.beforeFailure === 'reject') throw new ApiError(80003, `${command} failed (${outcome.error}) and the app refuses on webhook failure`);
+    if (ctx.app.webhook.beforeFailure === 'reject')
+      throw new ApiError(80003, `${command} failed (${outcome.error}) and the app refuses on webhook failure`);
     return { go: true, reply: null };
   }
   const { reply } = outcome;
   // ErrorCode is an integer in Tencent's docs; a numeric string is read the same way.
-  const raw = typeof reply.ErrorCode === 'string' && /^-?\d+$/.test(reply.ErrorCode) ? Number(reply.ErrorCode) : reply.ErrorCode;
+  const raw =
+    typeof reply.ErrorCode === 'string' && /^-?\d+$/.test(reply.ErrorCode) ? Number(reply.ErrorCode) : reply.ErrorCode;
   const code = Number.isInteger(raw) ? (raw as number) : reply.ActionStatus === 'FAIL' ? 1 : 0;
   const info = typeof reply.ErrorInfo === 'string' ? reply.ErrorInfo : '';
   if (code === 0) return { go: true, reply };

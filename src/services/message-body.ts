@@ -30,14 +30,36 @@ export const ELEMENT_RULES: Record<string, Record<string, FieldRule>> = {
   TIMImageElem: { UUID: RS, ImageFormat: N, ImageInfoArray: { type: 'array', required: true } },
   TIMFileElem: { Url: RS, UUID: RS, FileSize: N, FileName: S, Download_Flag: FLAG2 },
   TIMVideoFileElem: {
-    VideoUrl: RS, VideoUUID: RS, VideoSize: N, VideoSecond: N, VideoFormat: S, VideoDownloadFlag: FLAG2,
-    ThumbUrl: RS, ThumbUUID: RS, ThumbSize: N, ThumbWidth: RN, ThumbHeight: RN, ThumbFormat: S, ThumbDownloadFlag: FLAG2,
+    VideoUrl: RS,
+    VideoUUID: RS,
+    VideoSize: N,
+    VideoSecond: N,
+    VideoFormat: S,
+    VideoDownloadFlag: FLAG2,
+    ThumbUrl: RS,
+    ThumbUUID: RS,
+    ThumbSize: N,
+    ThumbWidth: RN,
+    ThumbHeight: RN,
+    ThumbFormat: S,
+    ThumbDownloadFlag: FLAG2,
   },
-  TIMRelayElem: { Title: S, MsgNum: { type: 'integer' }, CompatibleText: S, AbstractList: { type: 'stringArray' }, MsgList: { type: 'array' }, JsonMsgKey: S },
+  TIMRelayElem: {
+    Title: S,
+    MsgNum: { type: 'integer' },
+    CompatibleText: S,
+    AbstractList: { type: 'stringArray' },
+    MsgList: { type: 'array' },
+    JsonMsgKey: S,
+  },
 };
 
 const IMAGE_INFO_RULES: Record<string, FieldRule> = {
-  Type: RN, Size: N, Width: RN, Height: RN, URL: RS,
+  Type: RN,
+  Size: N,
+  Width: RN,
+  Height: RN,
+  URL: RS,
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -46,12 +68,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function typeMatches(value: unknown, type: FieldType): boolean {
   switch (type) {
-    case 'string': return typeof value === 'string';
-    case 'number': return typeof value === 'number' && Number.isFinite(value);
-    case 'integer': return Number.isSafeInteger(value);
-    case 'array': return Array.isArray(value);
-    case 'object': return isObject(value);
-    case 'stringArray': return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'integer':
+      return Number.isSafeInteger(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return isObject(value);
+    case 'stringArray':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
   }
 }
 
@@ -62,13 +90,20 @@ function checkFields(where: string, content: Record<string, unknown>, rules: Rec
       if (rule.required) throw new ApiError(6017, `${where}.${field} is required`);
       continue;
     }
-    if (!typeMatches(value, rule.type)) throw new ApiError(6017, `${where}.${field} must be ${rule.type === 'stringArray' ? 'an array of strings' : `a ${rule.type}`}`);
-    if (rule.equals !== undefined && value !== rule.equals) throw new ApiError(6017, `${where}.${field} must be ${rule.equals}`);
+    if (!typeMatches(value, rule.type))
+      throw new ApiError(
+        6017,
+        `${where}.${field} must be ${rule.type === 'stringArray' ? 'an array of strings' : `a ${rule.type}`}`,
+      );
+    if (rule.equals !== undefined && value !== rule.equals)
+      throw new ApiError(6017, `${where}.${field} must be ${rule.equals}`);
   }
 }
 
 /** Throws ApiError(6017) describing the first problem of `body`. */
-export function validateMsgBody(body: unknown): asserts body is { MsgType: string; MsgContent: Record<string, unknown> }[] {
+export function validateMsgBody(
+  body: unknown,
+): asserts body is { MsgType: string; MsgContent: Record<string, unknown> }[] {
   if (!Array.isArray(body)) throw new ApiError(6017, 'MsgBody must be an array of message elements');
   if (body.length === 0) throw new ApiError(6017, 'MsgBody must not be empty');
   let customElements = 0;
@@ -82,9 +117,11 @@ export function validateMsgBody(body: unknown): asserts body is { MsgType: strin
     const content = element.MsgContent;
     if (!isObject(content)) throw new ApiError(6017, `${where}.MsgContent must be an object`);
     checkFields(`${where}.MsgContent`, content, rules);
-    if (type === 'TIMCustomElem' && ++customElements > 1) throw new ApiError(6017, 'MsgBody may hold at most one TIMCustomElem');
+    if (type === 'TIMCustomElem' && ++customElements > 1)
+      throw new ApiError(6017, 'MsgBody may hold at most one TIMCustomElem');
     if (type === 'TIMImageElem') {
-      if ((content.ImageInfoArray as unknown[]).length === 0) throw new ApiError(6017, `${where}.MsgContent.ImageInfoArray must not be empty`);
+      if ((content.ImageInfoArray as unknown[]).length === 0)
+        throw new ApiError(6017, `${where}.MsgContent.ImageInfoArray must not be empty`);
       (content.ImageInfoArray as unknown[]).forEach((info, j) => {
         const infoWhere = `${where}.MsgContent.ImageInfoArray[${j}]`;
         if (!isObject(info)) throw new ApiError(6017, `${infoWhere} must be an object`);

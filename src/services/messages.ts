@@ -10,7 +10,7 @@ import type { AppRecord, MessageOutcome, MessageRecord } from '../store/records.
 import type { StoreTx } from '../store/store.ts';
 import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
-import { askBefore, emitAfter, isOn } from './events.ts';
+import { askBefore, type BeforeVerdict, emitAfter, isOn } from './events.ts';
 import { validateMsgBody } from './message-body.ts';
 import { requireOfficialAccountService } from './official-accounts.ts';
 import { utf8Bytes } from './rules.ts';
@@ -56,7 +56,9 @@ export function parseMsgKey(key: string): { seq: number; time: number } | null {
 
 /** What makes two sends "the same message" for duplicate suppression (with Random). */
 function contentHash(bodyJson: string, cloudCustomData: string | undefined, onlineOnly: boolean): string {
-  return createHash('sha256').update(JSON.stringify([bodyJson, cloudCustomData ?? null, onlineOnly])).digest('base64');
+  return createHash('sha256')
+    .update(JSON.stringify([bodyJson, cloudCustomData ?? null, onlineOnly]))
+    .digest('base64');
 }
 
 /** Checks a send's content and options; answers the JSON of MsgBody (measured once, hashed once). */
@@ -64,7 +66,8 @@ export function checkSendInput(input: SendInput): string {
   validateMsgBody(input.msgBody);
   const bodyJson = JSON.stringify(input.msgBody);
   const size = utf8Bytes(bodyJson) + utf8Bytes(input.cloudCustomData ?? '');
-  if (size > MAX_MESSAGE_BYTES) throw new ApiError(80002, `message content is ${size} bytes; at most ${MAX_MESSAGE_BYTES}`);
+  if (size > MAX_MESSAGE_BYTES)
+    throw new ApiError(80002, `message content is ${size} bytes; at most ${MAX_MESSAGE_BYTES}`);
   if (input.onlineOnlyFlag !== undefined && input.onlineOnlyFlag !== 0 && input.onlineOnlyFlag !== 1) {
     throw new ApiError(6017, 'OnlineOnlyFlag must be 0 or 1');
   }
@@ -108,61 +111,83 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
   const cloudCustomData = input.cloudCustomData ?? null;
   // Allowance charged by attempts of the transaction that then rolled back, to give back.
   let uncommittedCharges = 0;
-  const reserved = await ctx.store.transaction(async (tx) => {
-    if (!(await tx.lockOfficialAccount(sdkappid, id))) throw missing();
-    const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, since());
-    if (raced) return repeat(raced);
-    const refusal = await ctx.sendLimits.allow(ctx.app, id);
-    if (refusal !== null) throw new ApiError(60007, refusal);
-    uncommittedCharges++;
-    const time = ctx.now();
-    const seq = await tx.takeMessageSeq(sdkappid, id, askWebhook ? 0 : time);
-    const key = msgKey(seq, time);
-    await tx.insertMessage(sdkappid, {
-      officialAccountId: id,
-      seq,
-      msgKey: key,
-      random: input.random,
-      time,
-      fromAccount: id,
-      body,
-      cloudCustomData,
-      offlinePushInfo: input.offlinePushInfo ?? null,
-      options: {
-        ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
-        ...(input.forbidCallbackControl && { forbidCallbackControl: input.forbidCallbackControl }),
-        ...(askWebhook && { clientIp: ctx.clientIp }),
+  const reserved = await ctx.store
+    .transaction(async (tx) => {
+      if (!(await tx.lockOfficialAccount(sdkappid, id))) throw missing();
+      const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, since());
+      if (raced) return repeat(raced);
+      const refusal = await ctx.sendLimits.allow(ctx.app, id);
+      if (refusal !== null) throw new ApiError(60007, refusal);
+      uncommittedCharges++;
+      const time = ctx.now();
+      const seq = await tx.takeMessageSeq(sdkappid, id, askWebhook ? 0 : time);
+      const key = msgKey(seq, time);
+      await tx.insertMessage(sdkappid, {
+        officialAccountId: id,
+        seq,
+        msgKey: key,
+        random: input.random,
+        time,
+        fromAccount: id,
+        body,
+        cloudCustomData,
+        offlinePushInfo: input.offlinePushInfo ?? null,
+        options: {
+          ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
+          ...(input.forbidCallbackControl && { forbidCallbackControl: input.forbidCallbackControl }),
+          ...(askWebhook && { clientIp: ctx.clientIp }),
+        },
+        onlineOnly: onlineOnly === 1,
+        contentHash: hash,
+        state: askWebhook ? 'pending' : 'sent',
+      });
+      if (!askWebhook)
+        await settleSend(
+          ctx,
+          tx,
+          { id, seq, msgKey: key, time, onlineOnly, emitsAfter },
+          { state: 'sent', body, cloudCustomData },
+          false,
+        );
+      return { msgTime: time, msgKey: key, seq, duplicate: false };
+    })
+    .then(
+      async (result) => {
+        if (!result.duplicate) uncommittedCharges--; // the committed attempt keeps its charge
+        for (; uncommittedCharges > 0; uncommittedCharges--) await ctx.sendLimits.refund(ctx.app, id);
+        return result;
       },
-      onlineOnly: onlineOnly === 1,
-      contentHash: hash,
-      state: askWebhook ? 'pending' : 'sent',
-    });
-    if (!askWebhook) await settleSend(ctx, tx, { id, seq, msgKey: key, time, onlineOnly, emitsAfter }, { state: 'sent', body, cloudCustomData }, false);
-    return { msgTime: time, msgKey: key, seq, duplicate: false };
-  }).then(
-    async (result) => {
-      if (!result.duplicate) uncommittedCharges--; // the committed attempt keeps its charge
-      for (; uncommittedCharges > 0; uncommittedCharges--) await ctx.sendLimits.refund(ctx.app, id);
-      return result;
-    },
-    async (e: unknown) => {
-      for (; uncommittedCharges > 0; uncommittedCharges--) await ctx.sendLimits.refund(ctx.app, id);
-      throw e;
-    },
-  );
+      async (e: unknown) => {
+        for (; uncommittedCharges > 0; uncommittedCharges--) await ctx.sendLimits.refund(ctx.app, id);
+        throw e;
+      },
+    );
   if (reserved.duplicate || !askWebhook) return reserved;
 
   const settle = (state: MessageOutcome['state'], sentBody: unknown[], data: string | null) =>
-    ctx.store.transaction((tx) => settleSend(ctx, tx, { id, seq: reserved.seq, msgKey: reserved.msgKey, time: reserved.msgTime, onlineOnly, emitsAfter }, { state, body: sentBody, cloudCustomData: data }));
+    ctx.store.transaction((tx) =>
+      settleSend(
+        ctx,
+        tx,
+        { id, seq: reserved.seq, msgKey: reserved.msgKey, time: reserved.msgTime, onlineOnly, emitsAfter },
+        { state, body: sentBody, cloudCustomData: data },
+      ),
+    );
 
-  let verdict;
+  let verdict: BeforeVerdict;
   try {
-    verdict = await askBefore(ctx, CALLBACKS.beforeSendMsg, {
-      Official_Account: id,
-      OnlineOnlyFlag: onlineOnly,
-      MsgBody: body,
-      ...(cloudCustomData !== null && { CloudCustomData: cloudCustomData }),
-    }, 10016, true);
+    verdict = await askBefore(
+      ctx,
+      CALLBACKS.beforeSendMsg,
+      {
+        Official_Account: id,
+        OnlineOnlyFlag: onlineOnly,
+        MsgBody: body,
+        ...(cloudCustomData !== null && { CloudCustomData: cloudCustomData }),
+      },
+      10016,
+      true,
+    );
   } catch (e) {
     // Refused by the app backend: nothing was sent, so nothing is charged. (Unless the answer
     // came so late that the message was already settled as abandoned and sent: then it was.)
@@ -194,7 +219,13 @@ interface Reserved {
  * Gives a send its outcome; a sent message moves LastMsgTime and emits AfterSendMsg. `stored`
  * false: the row was just inserted as sent (no webhook to wait for), only the effects remain.
  */
-async function settleSend(ctx: ServiceContext, tx: StoreTx, m: Reserved, outcome: MessageOutcome, stored = true): Promise<boolean> {
+async function settleSend(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  m: Reserved,
+  outcome: MessageOutcome,
+  stored = true,
+): Promise<boolean> {
   const sdkappid = ctx.app.sdkappid;
   // Only a message still pending is settled (a late answer never overrides the recovery's).
   if (stored && !(await tx.settleMessage(sdkappid, m.id, m.seq, outcome))) return false;
@@ -220,7 +251,9 @@ async function settleSend(ctx: ServiceContext, tx: StoreTx, m: Reserved, outcome
  * over); 0 takes every pending send, for a store only this process uses. Safe on many nodes.
  */
 export async function settleAbandonedSends(
-  deps: Pick<ServiceContext, 'store' | 'webhooks' | 'sendLimits'> & { getApp(sdkappid: number): Promise<AppRecord | undefined> },
+  deps: Pick<ServiceContext, 'store' | 'webhooks' | 'sendLimits'> & {
+    getApp(sdkappid: number): Promise<AppRecord | undefined>;
+  },
   now: number,
   abandonAfterSeconds: number,
 ): Promise<number> {
@@ -228,7 +261,13 @@ export async function settleAbandonedSends(
   for (const { sdkappid, message } of await deps.store.listPendingMessages(now - abandonAfterSeconds + 1, 100)) {
     const app = await deps.getApp(sdkappid);
     if (!app) continue;
-    const ctx: ServiceContext = { ...deps, app, operator: '', clientIp: message.options.clientIp ?? '', now: () => now };
+    const ctx: ServiceContext = {
+      ...deps,
+      app,
+      operator: '',
+      clientIp: message.options.clientIp ?? '',
+      now: () => now,
+    };
     const id = message.officialAccountId;
     const done = await deps.store.transaction(async (tx) => {
       if (!(await tx.lockOfficialAccount(sdkappid, id))) return false;
@@ -320,14 +359,19 @@ export async function recallMessages(
   requireOfficialAccountService(ctx);
   if (keys.length === 0) throw new ApiError(6017, 'MsgKeyList must not be empty');
   if (keys.length > MAX_RECALL_KEYS) throw new ApiError(6017, `MsgKeyList holds at most ${MAX_RECALL_KEYS} keys`);
-  if (utf8Bytes(reason) > MAX_RECALL_REASON_BYTES) throw new ApiError(6017, `Reason exceeds ${MAX_RECALL_REASON_BYTES} bytes`);
+  if (utf8Bytes(reason) > MAX_RECALL_REASON_BYTES)
+    throw new ApiError(6017, `Reason exceeds ${MAX_RECALL_REASON_BYTES} bytes`);
   const sdkappid = ctx.app.sdkappid;
   return ctx.store.transaction(async (tx) => {
     if (!(await tx.lockOfficialAccount(sdkappid, officialAccountId))) {
       throw new ApiError(130004, `official account "${officialAccountId}" does not exist`);
     }
     const parsed = keys.map((key) => ({ key, at: parseMsgKey(key) }));
-    const found = await tx.getMessages(sdkappid, officialAccountId, parsed.flatMap((p) => (p.at ? [p.at.seq] : [])));
+    const found = await tx.getMessages(
+      sdkappid,
+      officialAccountId,
+      parsed.flatMap((p) => (p.at ? [p.at.seq] : [])),
+    );
     const recalled = new Map<number, MessageRecord>();
     const results = parsed.map(({ key, at }) => {
       const message = at ? found.get(at.seq) : undefined;
@@ -344,6 +388,9 @@ export async function recallMessages(
         WithdrawMsgList: [...recalled.values()].map((m) => ({ MsgKey: m.msgKey })),
       });
     }
-    return { results, recalled: [...recalled.values()].map((m) => ({ ...m, recalled: true, recallReason: reason, recallTime: time })) };
+    return {
+      results,
+      recalled: [...recalled.values()].map((m) => ({ ...m, recalled: true, recallReason: reason, recallTime: time })),
+    };
   });
 }

@@ -81,18 +81,27 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
     if (problem !== null) throw new ApiError(130007, `OfficialAccountUserID "${customId}" ${problem}`);
   }
   const sdkappid = ctx.app.sdkappid;
-  const ownerMissing = () => new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
+  const ownerMissing = () =>
+    new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
   const idTaken = () => new ApiError(130008, `OfficialAccountUserID "${customId}" is already in use`);
   if (isOn(ctx, CALLBACKS.beforeCreate)) {
     // Checked before the webhook too, so the app backend is not asked about a doomed request.
     // Without the webhook the transaction's own checks, in the same order, answer alone.
-    if (!(await ctx.store.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) throw ownerMissing();
-    if (customId !== undefined && (await ctx.store.getOfficialAccounts(sdkappid, [customId])).has(customId)) throw idTaken();
-    await askBefore(ctx, CALLBACKS.beforeCreate, { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name }, 20006);
+    if (!(await ctx.store.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account))
+      throw ownerMissing();
+    if (customId !== undefined && (await ctx.store.getOfficialAccounts(sdkappid, [customId])).has(customId))
+      throw idTaken();
+    await askBefore(
+      ctx,
+      CALLBACKS.beforeCreate,
+      { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name },
+      20006,
+    );
   }
 
   const created = await ctx.store.transaction(async (tx) => {
-    if (!(await tx.existingAccounts(sdkappid, [input.Owner_Account], 'share')).has(input.Owner_Account)) throw ownerMissing();
+    if (!(await tx.existingAccounts(sdkappid, [input.Owner_Account], 'share')).has(input.Owner_Account))
+      throw ownerMissing();
     const account = {
       owner: input.Owner_Account,
       name: input.Name,
@@ -116,7 +125,10 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
       throw new ApiError(130010, `this app may have at most ${ctx.app.maxOfficialAccounts} official accounts`);
     }
     await emitAfter(ctx, tx, CALLBACKS.afterCreate, id, {
-      Official_Account: id, Operator_Account: ctx.operator, Owner_Account: account.owner, Name: account.name,
+      Official_Account: id,
+      Operator_Account: ctx.operator,
+      Owner_Account: account.owner,
+      Name: account.name,
     });
     return { id };
   });
@@ -140,11 +152,22 @@ export const BASE_INFO_FIELDS = {
 
 export type BaseInfoField = keyof typeof BASE_INFO_FIELDS;
 export const DEFAULT_BASE_INFO_FIELDS: readonly BaseInfoField[] = [
-  'CreateTime', 'Name', 'Owner_Account', 'LastMsgTime', 'SubscriberNum', 'Introduction', 'FaceUrl', 'Organization', 'CustomString',
+  'CreateTime',
+  'Name',
+  'Owner_Account',
+  'LastMsgTime',
+  'SubscriberNum',
+  'Introduction',
+  'FaceUrl',
+  'Organization',
+  'CustomString',
 ];
 
 /** Picks the requested wire fields of an account; an empty or missing filter means all. */
-export function selectBaseInfo(account: OfficialAccountRecord, filter: readonly string[] | undefined): Record<string, string | number> {
+export function selectBaseInfo(
+  account: OfficialAccountRecord,
+  filter: readonly string[] | undefined,
+): Record<string, string | number> {
   const known = (filter ?? []).filter((name): name is BaseInfoField => Object.hasOwn(BASE_INFO_FIELDS, name));
   const fields = known.length > 0 ? known : DEFAULT_BASE_INFO_FIELDS;
   const out: Record<string, string | number> = {};
@@ -156,10 +179,15 @@ export type InfoItem =
   | { id: string; found: true; info: Record<string, string | number> }
   | { id: string; found: false };
 
-export async function getOfficialAccountInfo(ctx: ServiceContext, ids: readonly string[], filter: readonly string[] | undefined): Promise<InfoItem[]> {
+export async function getOfficialAccountInfo(
+  ctx: ServiceContext,
+  ids: readonly string[],
+  filter: readonly string[] | undefined,
+): Promise<InfoItem[]> {
   requireOfficialAccountService(ctx);
   if (ids.length === 0) throw new ApiError(6017, 'OfficialAccountIdList must not be empty');
-  if (ids.length > MAX_INFO_BATCH) throw new ApiError(6017, `OfficialAccountIdList holds at most ${MAX_INFO_BATCH} IDs`);
+  if (ids.length > MAX_INFO_BATCH)
+    throw new ApiError(6017, `OfficialAccountIdList holds at most ${MAX_INFO_BATCH} IDs`);
   const accounts = await ctx.store.getOfficialAccounts(ctx.app.sdkappid, ids);
   return ids.map((id): InfoItem => {
     const account = accounts.get(id);
@@ -174,7 +202,11 @@ export async function destroyOfficialAccount(ctx: ServiceContext, id: string): P
     const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
     if (!account) throw new ApiError(130004, `official account "${id}" does not exist`);
     await tx.deleteOfficialAccount(ctx.app.sdkappid, id);
-    await emitAfter(ctx, tx, CALLBACKS.afterDestroyed, id, { Official_Account: id, Owner_Account: account.owner, Name: account.name });
+    await emitAfter(ctx, tx, CALLBACKS.afterDestroyed, id, {
+      Official_Account: id,
+      Owner_Account: account.owner,
+      Name: account.name,
+    });
     return account;
   });
 }
@@ -188,7 +220,11 @@ export interface ModifyInput extends OfficialAccountProfile {
  * below SubscriberNum keeps every existing subscriber; new subscriptions fail (Result 0) until
  * the count is below the cap again.
  */
-export async function modifyOfficialAccount(ctx: ServiceContext, id: string, input: ModifyInput): Promise<{ before: OfficialAccountRecord; after: OfficialAccountRecord }> {
+export async function modifyOfficialAccount(
+  ctx: ServiceContext,
+  id: string,
+  input: ModifyInput,
+): Promise<{ before: OfficialAccountRecord; after: OfficialAccountRecord }> {
   requireOfficialAccountService(ctx);
   if (input.Name === '') throw new ApiError(6017, 'Name must not be empty');
   checkProfileLimits(input);
@@ -212,7 +248,11 @@ export async function modifyOfficialAccount(ctx: ServiceContext, id: string, inp
     if (after.name !== before.name) reported.Name = after.name;
     if (after.faceUrl !== before.faceUrl) reported.FaceUrl = after.faceUrl;
     if (after.organization !== before.organization) reported.Organization = after.organization;
-    await emitAfter(ctx, tx, CALLBACKS.afterInfoChanged, id, { Official_Account: id, Operator_Account: ctx.operator, ...reported });
+    await emitAfter(ctx, tx, CALLBACKS.afterInfoChanged, id, {
+      Official_Account: id,
+      Operator_Account: ctx.operator,
+      ...reported,
+    });
     return { before, after };
   });
 }

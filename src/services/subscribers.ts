@@ -54,12 +54,19 @@ export async function addSubscribers(
     const imported = await ctx.store.existingAccounts(sdkappid, userIds);
     const candidates = [...new Set(userIds)].filter((u) => imported.has(u) && !already.has(u));
     if (candidates.length > 0) {
-      const verdict = await askBefore(ctx, CALLBACKS.beforeAddSubscriber, {
-        Official_Account: officialAccountId,
-        Operator_Account: ctx.operator,
-        SubscribeAccountList: candidates.map((Subscriber_Account) => ({ Subscriber_Account })),
-      }, 20006);
-      const list = verdict.go ? (verdict.reply?.RefusedSubscribers_Account ?? verdict.reply?.RefusedMembers_Account) : undefined;
+      const verdict = await askBefore(
+        ctx,
+        CALLBACKS.beforeAddSubscriber,
+        {
+          Official_Account: officialAccountId,
+          Operator_Account: ctx.operator,
+          SubscribeAccountList: candidates.map((Subscriber_Account) => ({ Subscriber_Account })),
+        },
+        20006,
+      );
+      const list = verdict.go
+        ? (verdict.reply?.RefusedSubscribers_Account ?? verdict.reply?.RefusedMembers_Account)
+        : undefined;
       if (Array.isArray(list)) for (const u of list) if (typeof u === 'string') refused.add(u);
     }
   }
@@ -68,7 +75,11 @@ export async function addSubscribers(
     const account = await lockAccount(ctx, tx, officialAccountId);
     const already = await tx.subscribedAmong(sdkappid, officialAccountId, userIds);
     // Share-locked: an account_delete running now waits for this commit, then sees the rows.
-    const imported = await tx.existingAccounts(sdkappid, userIds.filter((u) => !already.has(u)), 'share');
+    const imported = await tx.existingAccounts(
+      sdkappid,
+      userIds.filter((u) => !already.has(u)),
+      'share',
+    );
     let room = Math.max(0, account.maxSubscriberNum - account.subscriberNum);
     const added: string[] = [];
     // A user named twice: 2 ("already subscribed") only if the first mention subscribed them.
@@ -127,7 +138,12 @@ export async function deleteSubscribers(
 }
 
 /** AfterDeleteSubscriber for users who stopped being subscribers of one account. */
-export function emitUnsubscribed(ctx: ServiceContext, tx: StoreTx, officialAccountId: string, userIds: readonly string[]): Promise<void> {
+export function emitUnsubscribed(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  officialAccountId: string,
+  userIds: readonly string[],
+): Promise<void> {
   return emitAfter(ctx, tx, CALLBACKS.afterDeleteSubscriber, officialAccountId, {
     Official_Account: officialAccountId,
     Operator_Account: ctx.operator,
@@ -136,10 +152,18 @@ export function emitUnsubscribed(ctx: ServiceContext, tx: StoreTx, officialAccou
 }
 
 /** modify_subscriber_info: sets the subscriber's CustomString. */
-export async function modifySubscriberInfo(ctx: ServiceContext, officialAccountId: string, userId: string, customString: string): Promise<void> {
+export async function modifySubscriberInfo(
+  ctx: ServiceContext,
+  officialAccountId: string,
+  userId: string,
+  customString: string,
+): Promise<void> {
   requireOfficialAccountService(ctx);
   if (utf8Bytes(customString) > MAX_SUBSCRIBER_CUSTOM_STRING_BYTES) {
-    throw new ApiError(6017, `CustomString exceeds ${MAX_SUBSCRIBER_CUSTOM_STRING_BYTES} bytes (got ${utf8Bytes(customString)})`);
+    throw new ApiError(
+      6017,
+      `CustomString exceeds ${MAX_SUBSCRIBER_CUSTOM_STRING_BYTES} bytes (got ${utf8Bytes(customString)})`,
+    );
   }
   const sdkappid = ctx.app.sdkappid;
   await ctx.store.transaction(async (tx) => {
@@ -204,7 +228,11 @@ export interface SubscribedListOptions {
   selfInfoFilter: readonly string[] | undefined;
 }
 
-export async function getSubscribedOfficialAccounts(ctx: ServiceContext, userId: string, options: SubscribedListOptions) {
+export async function getSubscribedOfficialAccounts(
+  ctx: ServiceContext,
+  userId: string,
+  options: SubscribedListOptions,
+) {
   requireOfficialAccountService(ctx);
   const limit = checkPageLimit(options.limit);
   const offset = options.offset ?? 0;

@@ -4,20 +4,62 @@
  * (sqlite.ts, postgres.ts).
  */
 import { sql, type Kysely, type QueryResult, type Selectable } from 'kysely';
-import type { AppsTable, Database, MessagesTable, OfficialAccountsTable, SubscriptionsTable, WebhookOutboxTable } from './schema.ts';
 import type {
-  AccountInput, AppRecord, BeforeFailurePolicy, MessageOutcome, MessageRecord, MessageState, MsgFlag, NewMessage, NewOfficialAccount, NewOutboxEvent,
-  OfficialAccountChanges, OfficialAccountRecord, OutboxEvent, OutboxFilter, OutboxStatus, SubscriberEntry, SubscriptionRecord,
+  AppsTable,
+  Database,
+  MessagesTable,
+  OfficialAccountsTable,
+  SubscriptionsTable,
+  WebhookOutboxTable,
+} from './schema.ts';
+import type {
+  AccountInput,
+  AppRecord,
+  BeforeFailurePolicy,
+  MessageOutcome,
+  MessageRecord,
+  MessageState,
+  MsgFlag,
+  NewMessage,
+  NewOfficialAccount,
+  NewOutboxEvent,
+  OfficialAccountChanges,
+  OfficialAccountRecord,
+  OutboxEvent,
+  OutboxFilter,
+  OutboxStatus,
+  SubscriberEntry,
+  SubscriptionRecord,
 } from './records.ts';
 import { TABLE_KEYS, type RowLock, type Store, type StoreTx, type TableName } from './store.ts';
 import { affectedRows, execute, type Db, type JsonRowsStatement, type Statement } from './statements.ts';
 import { OfficialAccountCache } from './account-cache.ts';
 import {
-  ADJUST_SUBSCRIBER_NUM, ENQUEUE_WEBHOOK, EXISTING_ACCOUNTS, EXISTING_ACCOUNTS_SHARE, EXISTING_ACCOUNTS_UPDATE, FIND_DUPLICATE_MESSAGE,
-  FREE_OFFICIAL_ACCOUNT_SLOT, GET_OFFICIAL_ACCOUNTS, GET_SUBSCRIPTION, INSERT_MESSAGE, INSERT_OFFICIAL_ACCOUNT, INSERT_SUBSCRIPTIONS,
-  LIST_MESSAGES, LIST_MESSAGES_BEFORE, LIST_MESSAGES_BEFORE_NOT_RECALLED, LIST_MESSAGES_NOT_RECALLED, LIST_SUBSCRIBERS,
-  LOCK_OFFICIAL_ACCOUNT, RESERVE_SUB_SEQS, SETTLE_MESSAGE, SUBSCRIBED_AMONG, TAKE_MESSAGE_SEQ, TAKE_OFFICIAL_ACCOUNT_SLOT,
-  TOUCH_LAST_MSG_TIME, UPSERT_ACCOUNT,
+  ADJUST_SUBSCRIBER_NUM,
+  ENQUEUE_WEBHOOK,
+  EXISTING_ACCOUNTS,
+  EXISTING_ACCOUNTS_SHARE,
+  EXISTING_ACCOUNTS_UPDATE,
+  FIND_DUPLICATE_MESSAGE,
+  FREE_OFFICIAL_ACCOUNT_SLOT,
+  GET_OFFICIAL_ACCOUNTS,
+  GET_SUBSCRIPTION,
+  INSERT_MESSAGE,
+  INSERT_OFFICIAL_ACCOUNT,
+  INSERT_SUBSCRIPTIONS,
+  LIST_MESSAGES,
+  LIST_MESSAGES_BEFORE,
+  LIST_MESSAGES_BEFORE_NOT_RECALLED,
+  LIST_MESSAGES_NOT_RECALLED,
+  LIST_SUBSCRIBERS,
+  LOCK_OFFICIAL_ACCOUNT,
+  RESERVE_SUB_SEQS,
+  SETTLE_MESSAGE,
+  SUBSCRIBED_AMONG,
+  TAKE_MESSAGE_SEQ,
+  TAKE_OFFICIAL_ACCOUNT_SLOT,
+  TOUCH_LAST_MSG_TIME,
+  UPSERT_ACCOUNT,
 } from './hot-queries.ts';
 
 function toOfficialAccount(row: Selectable<OfficialAccountsTable>): OfficialAccountRecord {
@@ -61,7 +103,8 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
     fromAccount: row.from_account,
     body: JSON.parse(row.body) as unknown[],
     cloudCustomData: row.cloud_custom_data,
-    offlinePushInfo: row.offline_push_info === null ? null : (JSON.parse(row.offline_push_info) as Record<string, unknown>),
+    offlinePushInfo:
+      row.offline_push_info === null ? null : (JSON.parse(row.offline_push_info) as Record<string, unknown>),
     options: JSON.parse(row.options) as MessageRecord['options'],
     onlineOnly: Number(row.online_only) === 1,
     contentHash: row.content_hash,
@@ -152,7 +195,9 @@ class KyselyTx implements StoreTx {
   async upsertAccounts(sdkappid: number, accounts: readonly AccountInput[], now: number): Promise<void> {
     for (const account of accounts) {
       // Re-import keeps the account and overwrites only the profile fields it names.
-      const statement = UPSERT_ACCOUNT[(account.nick !== undefined ? 1 : 0) + (account.faceUrl !== undefined ? 2 : 0)] as Statement;
+      const statement = UPSERT_ACCOUNT[
+        (account.nick !== undefined ? 1 : 0) + (account.faceUrl !== undefined ? 2 : 0)
+      ] as Statement;
       await this.run(statement, [sdkappid, account.userId, account.nick ?? '', account.faceUrl ?? '', now]);
     }
   }
@@ -160,14 +205,19 @@ class KyselyTx implements StoreTx {
   async existingAccounts(sdkappid: number, userIds: readonly string[], lock: RowLock = 'none'): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     const users = [...new Set(userIds)];
-    const family = lock === 'share' ? EXISTING_ACCOUNTS_SHARE : lock === 'update' ? EXISTING_ACCOUNTS_UPDATE : EXISTING_ACCOUNTS;
+    const family =
+      lock === 'share' ? EXISTING_ACCOUNTS_SHARE : lock === 'update' ? EXISTING_ACCOUNTS_UPDATE : EXISTING_ACCOUNTS;
     const rows = await this.rows<{ user_id: string }>(family.of(users.length), [sdkappid, ...users]);
     return new Set(rows.map((r) => r.user_id));
   }
 
   async deleteAccounts(sdkappid: number, userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await this.db.deleteFrom('accounts').where('sdkappid', '=', sdkappid).where('user_id', 'in', [...new Set(userIds)]).execute();
+    await this.db
+      .deleteFrom('accounts')
+      .where('sdkappid', '=', sdkappid)
+      .where('user_id', 'in', [...new Set(userIds)])
+      .execute();
   }
 
   async countOfficialAccounts(sdkappid: number): Promise<number> {
@@ -191,8 +241,16 @@ class KyselyTx implements StoreTx {
 
   async insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean> {
     const result = await this.run(INSERT_OFFICIAL_ACCOUNT, [
-      sdkappid, account.id, account.owner, account.name, account.introduction, account.faceUrl,
-      account.organization, account.customString, account.maxSubscriberNum, account.createTime,
+      sdkappid,
+      account.id,
+      account.owner,
+      account.name,
+      account.introduction,
+      account.faceUrl,
+      account.organization,
+      account.customString,
+      account.maxSubscriberNum,
+      account.createTime,
     ]);
     // No accountWritten: absent IDs are never cached, and an existing one makes this a no-op.
     return affectedRows(result) === 1;
@@ -202,7 +260,10 @@ class KyselyTx implements StoreTx {
     const found = new Map<string, OfficialAccountRecord>();
     if (ids.length === 0) return found;
     const unique = [...new Set(ids)];
-    const rows = await this.jsonRows<Selectable<OfficialAccountsTable>>(GET_OFFICIAL_ACCOUNTS.of(unique.length), [sdkappid, ...unique]);
+    const rows = await this.jsonRows<Selectable<OfficialAccountsTable>>(GET_OFFICIAL_ACCOUNTS.of(unique.length), [
+      sdkappid,
+      ...unique,
+    ]);
     for (const row of rows) found.set(row.id, toOfficialAccount(row));
     return found;
   }
@@ -219,14 +280,23 @@ class KyselyTx implements StoreTx {
       if (value !== undefined) set[column] = value;
     }
     if (Object.keys(set).length === 0) return;
-    await this.db.updateTable('official_accounts').set(set).where('sdkappid', '=', sdkappid).where('id', '=', id).execute();
+    await this.db
+      .updateTable('official_accounts')
+      .set(set)
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', id)
+      .execute();
     this.accountWritten(sdkappid, id);
   }
 
   async deleteOfficialAccount(sdkappid: number, id: string): Promise<boolean> {
     await this.db.deleteFrom('subscriptions').where('sdkappid', '=', sdkappid).where('oa_id', '=', id).execute();
     await this.db.deleteFrom('messages').where('sdkappid', '=', sdkappid).where('oa_id', '=', id).execute();
-    const result = await this.db.deleteFrom('official_accounts').where('sdkappid', '=', sdkappid).where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('official_accounts')
+      .where('sdkappid', '=', sdkappid)
+      .where('id', '=', id)
+      .executeTakeFirst();
     const deleted = Number(result.numDeletedRows) === 1;
     this.accountWritten(sdkappid, id);
     if (deleted) await this.run(FREE_OFFICIAL_ACCOUNT_SLOT, [sdkappid]);
@@ -236,20 +306,35 @@ class KyselyTx implements StoreTx {
   async subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     const users = [...new Set(userIds)];
-    const rows = await this.rows<{ user_id: string }>(SUBSCRIBED_AMONG.of(users.length), [sdkappid, officialAccountId, ...users]);
+    const rows = await this.rows<{ user_id: string }>(SUBSCRIBED_AMONG.of(users.length), [
+      sdkappid,
+      officialAccountId,
+      ...users,
+    ]);
     return new Set(rows.map((r) => r.user_id));
   }
 
-  async addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number): Promise<void> {
+  async addSubscribers(
+    sdkappid: number,
+    officialAccountId: string,
+    userIds: readonly string[],
+    now: number,
+  ): Promise<void> {
     if (userIds.length === 0) return;
     const n = userIds.length;
     // One UPDATE both reserves a block of sub_seq values and keeps SubscriberNum exact.
-    const [reserved] = await this.rows<{ next_sub_seq: number | string }>(RESERVE_SUB_SEQS, [n, n, sdkappid, officialAccountId]);
+    const [reserved] = await this.rows<{ next_sub_seq: number | string }>(RESERVE_SUB_SEQS, [
+      n,
+      n,
+      sdkappid,
+      officialAccountId,
+    ]);
     this.accountWritten(sdkappid, officialAccountId);
-    if (reserved === undefined) throw new Error(`official account ${officialAccountId} vanished inside its transaction`);
+    if (reserved === undefined)
+      throw new Error(`official account ${officialAccountId} vanished inside its transaction`);
     const first = Number(reserved.next_sub_seq) - n + 1;
     const parameters: unknown[] = [];
-    userIds.forEach((userId, i) => parameters.push(sdkappid, officialAccountId, userId, first + i, now));
+    for (const [i, userId] of userIds.entries()) parameters.push(sdkappid, officialAccountId, userId, first + i, now);
     await this.run(INSERT_SUBSCRIPTIONS.of(n), parameters);
   }
 
@@ -286,12 +371,25 @@ class KyselyTx implements StoreTx {
     return lost;
   }
 
-  async getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined> {
-    const [row] = await this.rows<Selectable<SubscriptionsTable>>(GET_SUBSCRIPTION, [sdkappid, officialAccountId, userId]);
+  async getSubscription(
+    sdkappid: number,
+    officialAccountId: string,
+    userId: string,
+  ): Promise<SubscriptionRecord | undefined> {
+    const [row] = await this.rows<Selectable<SubscriptionsTable>>(GET_SUBSCRIPTION, [
+      sdkappid,
+      officialAccountId,
+      userId,
+    ]);
     return row ? toSubscription(row) : undefined;
   }
 
-  async setSubscriptionCustomString(sdkappid: number, officialAccountId: string, userId: string, customString: string): Promise<void> {
+  async setSubscriptionCustomString(
+    sdkappid: number,
+    officialAccountId: string,
+    userId: string,
+    customString: string,
+  ): Promise<void> {
     await this.db
       .updateTable('subscriptions')
       .set({ custom_string: customString })
@@ -301,8 +399,18 @@ class KyselyTx implements StoreTx {
       .execute();
   }
 
-  async listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriberEntry[]> {
-    const rows = await this.jsonRows<Omit<Selectable<SubscriptionsTable>, 'sdkappid' | 'oa_id'>>(LIST_SUBSCRIBERS, [sdkappid, officialAccountId, afterSeq, limit]);
+  async listSubscribers(
+    sdkappid: number,
+    officialAccountId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<SubscriberEntry[]> {
+    const rows = await this.jsonRows<Omit<Selectable<SubscriptionsTable>, 'sdkappid' | 'oa_id'>>(LIST_SUBSCRIBERS, [
+      sdkappid,
+      officialAccountId,
+      afterSeq,
+      limit,
+    ]);
     return rows.map(toSubscriberEntry);
   }
 
@@ -327,7 +435,10 @@ class KyselyTx implements StoreTx {
       .limit(limit)
       .offset(offset)
       .execute();
-    const accounts = await this.getOfficialAccounts(sdkappid, subs.map((s) => s.oa_id));
+    const accounts = await this.getOfficialAccounts(
+      sdkappid,
+      subs.map((s) => s.oa_id),
+    );
     return subs.flatMap((row) => {
       const account = accounts.get(row.oa_id);
       return account ? [{ subscription: toSubscription(row), account }] : [];
@@ -343,22 +454,45 @@ class KyselyTx implements StoreTx {
 
   async insertMessage(sdkappid: number, message: NewMessage): Promise<void> {
     await this.run(INSERT_MESSAGE, [
-      sdkappid, message.officialAccountId, message.seq, message.msgKey, message.random, message.time, message.fromAccount,
-      JSON.stringify(message.body), message.cloudCustomData,
+      sdkappid,
+      message.officialAccountId,
+      message.seq,
+      message.msgKey,
+      message.random,
+      message.time,
+      message.fromAccount,
+      JSON.stringify(message.body),
+      message.cloudCustomData,
       message.offlinePushInfo === null ? null : JSON.stringify(message.offlinePushInfo),
-      JSON.stringify(message.options), message.onlineOnly ? 1 : 0, message.contentHash, MESSAGE_STATES.indexOf(message.state),
+      JSON.stringify(message.options),
+      message.onlineOnly ? 1 : 0,
+      message.contentHash,
+      MESSAGE_STATES.indexOf(message.state),
     ]);
   }
 
-  async settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<boolean> {
+  async settleMessage(
+    sdkappid: number,
+    officialAccountId: string,
+    seq: number,
+    outcome: MessageOutcome,
+  ): Promise<boolean> {
     const result = await this.run(SETTLE_MESSAGE, [
-      MESSAGE_STATES.indexOf(outcome.state), JSON.stringify(outcome.body), outcome.cloudCustomData,
-      sdkappid, officialAccountId, seq, MESSAGE_STATES.indexOf('pending'),
+      MESSAGE_STATES.indexOf(outcome.state),
+      JSON.stringify(outcome.body),
+      outcome.cloudCustomData,
+      sdkappid,
+      officialAccountId,
+      seq,
+      MESSAGE_STATES.indexOf('pending'),
     ]);
     return affectedRows(result) === 1;
   }
 
-  async listPendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]> {
+  async listPendingMessages(
+    sentBefore: number,
+    limit: number,
+  ): Promise<{ sdkappid: number; message: MessageRecord }[]> {
     const rows = await this.db
       .selectFrom('messages')
       .selectAll()
@@ -375,19 +509,49 @@ class KyselyTx implements StoreTx {
     this.accountWritten(sdkappid, officialAccountId);
   }
 
-  async findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, contentHash: string, since: number): Promise<MessageRecord | undefined> {
-    const [row] = await this.rows<Selectable<MessagesTable>>(FIND_DUPLICATE_MESSAGE, [sdkappid, officialAccountId, random, contentHash, since]);
+  async findDuplicateMessage(
+    sdkappid: number,
+    officialAccountId: string,
+    random: number,
+    contentHash: string,
+    since: number,
+  ): Promise<MessageRecord | undefined> {
+    const [row] = await this.rows<Selectable<MessagesTable>>(FIND_DUPLICATE_MESSAGE, [
+      sdkappid,
+      officialAccountId,
+      random,
+      contentHash,
+      since,
+    ]);
     return row ? toMessage(row) : undefined;
   }
 
-  async listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]> {
-    const rows = beforeSeq === null
-      ? await this.jsonRows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES : LIST_MESSAGES_NOT_RECALLED, [sdkappid, officialAccountId, limit])
-      : await this.jsonRows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES_BEFORE : LIST_MESSAGES_BEFORE_NOT_RECALLED, [sdkappid, officialAccountId, beforeSeq, limit]);
+  async listMessages(
+    sdkappid: number,
+    officialAccountId: string,
+    beforeSeq: number | null,
+    limit: number,
+    withRecalled: boolean,
+  ): Promise<MessageRecord[]> {
+    const rows =
+      beforeSeq === null
+        ? await this.jsonRows<Selectable<MessagesTable>>(withRecalled ? LIST_MESSAGES : LIST_MESSAGES_NOT_RECALLED, [
+            sdkappid,
+            officialAccountId,
+            limit,
+          ])
+        : await this.jsonRows<Selectable<MessagesTable>>(
+            withRecalled ? LIST_MESSAGES_BEFORE : LIST_MESSAGES_BEFORE_NOT_RECALLED,
+            [sdkappid, officialAccountId, beforeSeq, limit],
+          );
     return rows.map(toMessage);
   }
 
-  async getMessages(sdkappid: number, officialAccountId: string, seqs: readonly number[]): Promise<Map<number, MessageRecord>> {
+  async getMessages(
+    sdkappid: number,
+    officialAccountId: string,
+    seqs: readonly number[],
+  ): Promise<Map<number, MessageRecord>> {
     const found = new Map<number, MessageRecord>();
     if (seqs.length === 0) return found;
     const rows = await this.db
@@ -401,7 +565,13 @@ class KyselyTx implements StoreTx {
     return found;
   }
 
-  async markRecalled(sdkappid: number, officialAccountId: string, seqs: readonly number[], reason: string, time: number): Promise<void> {
+  async markRecalled(
+    sdkappid: number,
+    officialAccountId: string,
+    seqs: readonly number[],
+    reason: string,
+    time: number,
+  ): Promise<void> {
     if (seqs.length === 0) return;
     await this.db
       .updateTable('messages')
@@ -414,7 +584,13 @@ class KyselyTx implements StoreTx {
 
   async enqueueWebhook(event: NewOutboxEvent): Promise<void> {
     await this.run(ENQUEUE_WEBHOOK, [
-      event.sdkappid, event.officialAccountId, event.command, JSON.stringify(event.body), event.clientIp, event.createdAt, event.createdAt,
+      event.sdkappid,
+      event.officialAccountId,
+      event.command,
+      JSON.stringify(event.body),
+      event.clientIp,
+      event.createdAt,
+      event.createdAt,
     ]);
     this.wroteOutbox = true;
   }
@@ -444,7 +620,10 @@ export class KyselyStore extends KyselyTx implements Store {
     this.accountCache?.invalidate([OfficialAccountCache.key(sdkappid, id)]);
   }
 
-  override async getOfficialAccounts(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>> {
+  override async getOfficialAccounts(
+    sdkappid: number,
+    ids: readonly string[],
+  ): Promise<Map<string, OfficialAccountRecord>> {
     const cache = this.accountCache;
     if (cache === null) return super.getOfficialAccounts(sdkappid, ids);
     const found = new Map<string, OfficialAccountRecord>();
@@ -473,7 +652,10 @@ export class KyselyStore extends KyselyTx implements Store {
       try {
         let result: T;
         try {
-          result = await this.kysely.transaction().execute((trx) => fn((tx = new KyselyTx(trx, this.kind))));
+          result = await this.kysely.transaction().execute((trx) => {
+            tx = new KyselyTx(trx, this.kind);
+            return fn(tx);
+          });
         } finally {
           // Committed or rolled back: either way the rows it touched are read afresh next time.
           if (tx !== undefined && tx.writtenAccounts.size > 0) this.accountCache?.invalidate(tx.writtenAccounts);
@@ -501,20 +683,31 @@ export class KyselyStore extends KyselyTx implements Store {
         .where('o.next_attempt_at', '<=', now)
         .where('o.lease_until', '<=', now)
         .where(({ not, exists, selectFrom }) =>
-          not(exists(
-            selectFrom('webhook_outbox as p')
-              .select('p.id')
-              .whereRef('p.sdkappid', '=', 'o.sdkappid')
-              .whereRef('p.oa_id', '=', 'o.oa_id')
-              .where('p.status', '=', 'pending')
-              .whereRef('p.id', '<', 'o.id'),
-          )))
+          not(
+            exists(
+              selectFrom('webhook_outbox as p')
+                .select('p.id')
+                .whereRef('p.sdkappid', '=', 'o.sdkappid')
+                .whereRef('p.oa_id', '=', 'o.oa_id')
+                .where('p.status', '=', 'pending')
+                .whereRef('p.id', '<', 'o.id'),
+            ),
+          ),
+        )
         .orderBy('o.id')
         .limit(limit)
         .$if(this.kind === 'postgres', (qb) => qb.forUpdate().skipLocked())
         .execute();
       if (rows.length === 0) return [];
-      await trx.updateTable('webhook_outbox').set({ lease_until: now + leaseMs }).where('id', 'in', rows.map((r) => r.id)).execute();
+      await trx
+        .updateTable('webhook_outbox')
+        .set({ lease_until: now + leaseMs })
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
       return rows.map(toOutboxEvent);
     });
   }
@@ -522,7 +715,13 @@ export class KyselyStore extends KyselyTx implements Store {
   async markWebhookDelivered(id: number, at: number): Promise<void> {
     await this.kysely
       .updateTable('webhook_outbox')
-      .set((eb) => ({ status: 'delivered', delivered_at: at, attempts: eb('attempts', '+', 1), lease_until: 0, last_error: null }))
+      .set((eb) => ({
+        status: 'delivered',
+        delivered_at: at,
+        attempts: eb('attempts', '+', 1),
+        lease_until: 0,
+        last_error: null,
+      }))
       .where('id', '=', id)
       .execute();
   }
@@ -530,13 +729,22 @@ export class KyselyStore extends KyselyTx implements Store {
   async markWebhookFailed(id: number, error: string, nextAttemptAt: number): Promise<void> {
     await this.kysely
       .updateTable('webhook_outbox')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt, lease_until: 0 }))
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: error.slice(0, 500),
+        next_attempt_at: nextAttemptAt,
+        lease_until: 0,
+      }))
       .where('id', '=', id)
       .execute();
   }
 
   async markWebhookCancelled(id: number, reason: string): Promise<void> {
-    await this.kysely.updateTable('webhook_outbox').set({ status: 'cancelled', last_error: reason, lease_until: 0 }).where('id', '=', id).execute();
+    await this.kysely
+      .updateTable('webhook_outbox')
+      .set({ status: 'cancelled', last_error: reason, lease_until: 0 })
+      .where('id', '=', id)
+      .execute();
   }
 
   async nextWebhookDue(): Promise<number | null> {
@@ -612,7 +820,9 @@ export class KyselyStore extends KyselyTx implements Store {
       let query = db.selectFrom(table).selectAll();
       if (last !== null) {
         const after = last;
-        query = query.where((eb) => eb(eb.refTuple(...(keys as [string, string])), '>', eb.tuple(...(after as [unknown, unknown]))));
+        query = query.where((eb) =>
+          eb(eb.refTuple(...(keys as [string, string])), '>', eb.tuple(...(after as [unknown, unknown]))),
+        );
       }
       for (const key of keys) query = query.orderBy(key);
       const rows = await query.limit(pageSize).execute();
@@ -630,14 +840,21 @@ export class KyselyStore extends KyselyTx implements Store {
     // Stay under SQLite's 32766 bound parameters per statement (PostgreSQL allows 65535).
     const chunk = Math.max(1, Math.floor(30_000 / columns));
     await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += chunk) await trx.insertInto(table).values(rows.slice(i, i + chunk) as Record<string, unknown>[]).execute();
+      for (let i = 0; i < rows.length; i += chunk)
+        await trx
+          .insertInto(table)
+          .values(rows.slice(i, i + chunk) as Record<string, unknown>[])
+          .execute();
     });
     this.accountCache?.clear();
   }
 
   async countRows(table: TableName): Promise<number> {
     const db = this.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>;
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -648,9 +865,13 @@ export class KyselyStore extends KyselyTx implements Store {
   }
 
   async finishImport(): Promise<void> {
-    await sql`update apps set official_account_count = (select count(*) from official_accounts o where o.sdkappid = apps.sdkappid)`.execute(this.kysely);
+    await sql`update apps set official_account_count = (select count(*) from official_accounts o where o.sdkappid = apps.sdkappid)`.execute(
+      this.kysely,
+    );
     if (this.kind !== 'postgres') return; // SQLite's AUTOINCREMENT follows the largest id by itself
-    await sql`select setval(pg_get_serial_sequence('webhook_outbox', 'id'), coalesce((select max(id) from webhook_outbox), 0) + 1, false)`.execute(this.kysely);
+    await sql`select setval(pg_get_serial_sequence('webhook_outbox', 'id'), coalesce((select max(id) from webhook_outbox), 0) + 1, false)`.execute(
+      this.kysely,
+    );
   }
 
   async ping(): Promise<void> {

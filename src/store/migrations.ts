@@ -49,14 +49,27 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('next_seq', 'bigint', (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint('official_accounts_pk', ['sdkappid', 'id'])
         .execute();
-      await db.schema.createIndex('official_accounts_owner').on('official_accounts').columns(['sdkappid', 'owner']).execute();
+      await db.schema
+        .createIndex('official_accounts_owner')
+        .on('official_accounts')
+        .columns(['sdkappid', 'owner'])
+        .execute();
     },
   },
   '0002_subscriptions_and_messages': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('apps').addColumn('send_per_second', 'integer', (c) => c.notNull().defaultTo(1)).execute();
-      await db.schema.alterTable('apps').addColumn('send_per_hour', 'integer', (c) => c.notNull().defaultTo(2)).execute();
-      await db.schema.alterTable('official_accounts').addColumn('next_sub_seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('send_per_second', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('send_per_hour', 'integer', (c) => c.notNull().defaultTo(2))
+        .execute();
+      await db.schema
+        .alterTable('official_accounts')
+        .addColumn('next_sub_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
 
       await db.schema
         .createTable('subscriptions')
@@ -71,8 +84,17 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addPrimaryKeyConstraint('subscriptions_pk', ['sdkappid', 'oa_id', 'user_id'])
         .execute();
       // Keyset paging of an account's subscribers, and a user's subscriptions in subscribe order.
-      await db.schema.createIndex('subscriptions_by_seq').unique().on('subscriptions').columns(['sdkappid', 'oa_id', 'sub_seq']).execute();
-      await db.schema.createIndex('subscriptions_by_user').on('subscriptions').columns(['sdkappid', 'user_id', 'subscribe_time', 'oa_id']).execute();
+      await db.schema
+        .createIndex('subscriptions_by_seq')
+        .unique()
+        .on('subscriptions')
+        .columns(['sdkappid', 'oa_id', 'sub_seq'])
+        .execute();
+      await db.schema
+        .createIndex('subscriptions_by_user')
+        .on('subscriptions')
+        .columns(['sdkappid', 'user_id', 'subscribe_time', 'oa_id'])
+        .execute();
 
       await db.schema
         .createTable('messages')
@@ -95,24 +117,39 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addPrimaryKeyConstraint('messages_pk', ['sdkappid', 'oa_id', 'seq'])
         .execute();
       // Duplicate suppression looks up (account, Random) among recent messages.
-      await db.schema.createIndex('messages_by_random').on('messages').columns(['sdkappid', 'oa_id', 'random']).execute();
+      await db.schema
+        .createIndex('messages_by_random')
+        .on('messages')
+        .columns(['sdkappid', 'oa_id', 'random'])
+        .execute();
     },
   },
   '0003_webhooks': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('apps').addColumn('webhook_url', 'text').execute();
       await db.schema.alterTable('apps').addColumn('webhook_token', 'text').execute();
-      await db.schema.alterTable('apps').addColumn('webhook_off', 'text', (c) => c.notNull().defaultTo('[]')).execute();
-      await db.schema.alterTable('apps').addColumn('webhook_before_failure', 'text', (c) => c.notNull().defaultTo('allow')).execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('webhook_off', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('webhook_before_failure', 'text', (c) => c.notNull().defaultTo('allow'))
+        .execute();
       // 0 sent; 1 pending: reserved while the before-send webhook decides; 2 discarded: dropped or
       // refused by it. Pending and discarded messages keep their Seq and are never shown.
-      await db.schema.alterTable('messages').addColumn('state', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('messages')
+        .addColumn('state', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
 
       await db.schema
         .createTable('webhook_outbox')
-        .$call((t) => (dialect === 'postgres'
-          ? t.addColumn('id', 'bigserial', (c) => c.primaryKey())
-          : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())))
+        .$call((t) =>
+          dialect === 'postgres'
+            ? t.addColumn('id', 'bigserial', (c) => c.primaryKey())
+            : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
+        )
         .addColumn('sdkappid', 'bigint', (c) => c.notNull())
         .addColumn('oa_id', 'text', (c) => c.notNull())
         .addColumn('command', 'text', (c) => c.notNull())
@@ -127,7 +164,11 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('delivered_at', 'bigint')
         .execute();
       // Head-of-line lookups: the oldest pending event of each account.
-      await db.schema.createIndex('webhook_outbox_pending').on('webhook_outbox').columns(['status', 'sdkappid', 'oa_id', 'id']).execute();
+      await db.schema
+        .createIndex('webhook_outbox_pending')
+        .on('webhook_outbox')
+        .columns(['status', 'sdkappid', 'oa_id', 'id'])
+        .execute();
     },
   },
   '0004_pending_messages_index': {
@@ -135,7 +176,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       // Sends cut off mid-webhook are looked for every few seconds (settleAbandonedSends). Without
       // this index that was a scan of the whole message history, on the event loop for SQLite.
       // Partial: only pending rows are in it, so it stays tiny however long the history grows.
-      await db.schema.createIndex('messages_pending').on('messages').column('time').where(sql.ref('state'), '=', 1).execute();
+      await db.schema
+        .createIndex('messages_pending')
+        .on('messages')
+        .column('time')
+        .where(sql.ref('state'), '=', 1)
+        .execute();
     },
   },
   '0005_official_account_count': {
@@ -143,8 +189,13 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       // The 130010 cap was checked with count(*) over the app's accounts under a lock of the app
       // row: O(accounts) per create, and creates one at a time on PostgreSQL. A counter beside
       // the app, moved in the create's and destroy's transactions, makes it O(1).
-      await db.schema.alterTable('apps').addColumn('official_account_count', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-      await sql`update apps set official_account_count = (select count(*) from official_accounts o where o.sdkappid = apps.sdkappid)`.execute(db);
+      await db.schema
+        .alterTable('apps')
+        .addColumn('official_account_count', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update apps set official_account_count = (select count(*) from official_accounts o where o.sdkappid = apps.sdkappid)`.execute(
+        db,
+      );
     },
   },
 });

@@ -14,7 +14,11 @@ export interface StoreOptions {
 /** Opens the store the configuration selects. */
 export function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    return openPostgresStore({ url: options.databaseUrl, poolSize: options.poolSize, statementTimeoutMs: options.statementTimeoutMs });
+    return openPostgresStore({
+      url: options.databaseUrl,
+      poolSize: options.poolSize,
+      statementTimeoutMs: options.statementTimeoutMs,
+    });
   }
   return openSqliteStore(options.dataDir);
 }

@@ -65,8 +65,12 @@ export interface SubscriptionRecord {
 export type SubscriberEntry = Omit<SubscriptionRecord, 'officialAccountId'>;
 
 /** A changeable subset of an official account's fields. */
-export type OfficialAccountChanges = Partial<Pick<OfficialAccountRecord,
-  'name' | 'introduction' | 'faceUrl' | 'organization' | 'customString' | 'maxSubscriberNum'>>;
+export type OfficialAccountChanges = Partial<
+  Pick<
+    OfficialAccountRecord,
+    'name' | 'introduction' | 'faceUrl' | 'organization' | 'customString' | 'maxSubscriberNum'
+  >
+>;
 
 export interface MessageRecord {
   officialAccountId: string;

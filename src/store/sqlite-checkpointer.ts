@@ -53,7 +53,10 @@ parentPort.on('message', () => {
 `;
 
 export class BackgroundCheckpointer {
-  private constructor(private readonly worker: Worker, private readonly exited: Promise<void>) {}
+  private constructor(
+    private readonly worker: Worker,
+    private readonly exited: Promise<void>,
+  ) {}
 
   /** Starts checkpointing `file` (a WAL-mode database) beside `connection`, the serving one. */
   static start(file: string, connection: Database.Database): BackgroundCheckpointer {

@@ -9,8 +9,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  Kysely, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler,
-  type DatabaseConnection, type Dialect, type SqliteDatabase, type SqliteStatement,
+  Kysely,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type SqliteDatabase,
+  type SqliteStatement,
 } from 'kysely';
 import type { Database as Schema } from './schema.ts';
 import { KyselyStore } from './kysely-store.ts';
@@ -76,7 +83,10 @@ class FairSqliteDriver extends SqliteDriver {
   private readonly waiting: (() => void)[] = [];
   private held = false;
 
-  constructor(database: SqliteDatabase, private readonly checkpointer: BackgroundCheckpointer | null) {
+  constructor(
+    database: SqliteDatabase,
+    private readonly checkpointer: BackgroundCheckpointer | null,
+  ) {
     super({ database });
   }
 

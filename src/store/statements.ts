@@ -42,7 +42,8 @@ export class Statement {
     if (this.postgresText === undefined) {
       let n = 0;
       this.postgresText = this.postgres.replace(/\?/g, () => `$${++n}`);
-      if (this.prepared && !preparedNames.has(this.postgresText)) preparedNames.set(this.postgresText, `herald_${preparedNames.size + 1}`);
+      if (this.prepared && !preparedNames.has(this.postgresText))
+        preparedNames.set(this.postgresText, `herald_${preparedNames.size + 1}`);
     }
     return this.postgresText;
   }
@@ -125,7 +126,12 @@ export class ListStatement<S extends Statement = Statement> {
   }
 }
 
-export async function execute<R>(db: Db, dialect: SqlDialect, statement: Statement, parameters: readonly unknown[]): Promise<QueryResult<R>> {
+export async function execute<R>(
+  db: Db,
+  dialect: SqlDialect,
+  statement: Statement,
+  parameters: readonly unknown[],
+): Promise<QueryResult<R>> {
   return db.executeQuery<R>(CompiledQuery.raw(statement.for(dialect), parameters as unknown[]));
 }
 

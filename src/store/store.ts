@@ -4,8 +4,19 @@
  * `transaction`, so a failed command leaves nothing behind.
  */
 import type {
-  AccountInput, AppRecord, MessageOutcome, MessageRecord, NewMessage, NewOfficialAccount, NewOutboxEvent, OfficialAccountChanges,
-  OfficialAccountRecord, OutboxEvent, OutboxFilter, SubscriberEntry, SubscriptionRecord,
+  AccountInput,
+  AppRecord,
+  MessageOutcome,
+  MessageRecord,
+  NewMessage,
+  NewOfficialAccount,
+  NewOutboxEvent,
+  OfficialAccountChanges,
+  OfficialAccountRecord,
+  OutboxEvent,
+  OutboxFilter,
+  SubscriberEntry,
+  SubscriptionRecord,
 } from './records.ts';
 
 export type RowLock = 'none' | 'share' | 'update';
@@ -69,12 +80,27 @@ export interface StoreTx {
    */
   removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>>;
   getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined>;
-  setSubscriptionCustomString(sdkappid: number, officialAccountId: string, userId: string, customString: string): Promise<void>;
+  setSubscriptionCustomString(
+    sdkappid: number,
+    officialAccountId: string,
+    userId: string,
+    customString: string,
+  ): Promise<void>;
   /** Subscribers in subscription order with sub_seq > afterSeq. */
-  listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number): Promise<SubscriberEntry[]>;
+  listSubscribers(
+    sdkappid: number,
+    officialAccountId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<SubscriberEntry[]>;
   countUserSubscriptions(sdkappid: number, userId: string): Promise<number>;
   /** A user's subscriptions in subscribe order, with the accounts they belong to. */
-  listUserSubscriptions(sdkappid: number, userId: string, offset: number, limit: number): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
+  listUserSubscriptions(
+    sdkappid: number,
+    userId: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
 
   // messages
   /** Takes the account's next message Seq and moves LastMsgTime to `time` (0: leave it); never repeats a Seq. */
@@ -87,11 +113,33 @@ export interface StoreTx {
   /** Moves LastMsgTime forward (never back). */
   touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void>;
   /** A message of the account (in any state) with this Random and content hash sent at or after `since`. */
-  findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, contentHash: string, since: number): Promise<MessageRecord | undefined>;
+  findDuplicateMessage(
+    sdkappid: number,
+    officialAccountId: string,
+    random: number,
+    contentHash: string,
+    since: number,
+  ): Promise<MessageRecord | undefined>;
   /** History, newest first, Seq below `beforeSeq` (all when null); online-only messages are never listed. */
-  listMessages(sdkappid: number, officialAccountId: string, beforeSeq: number | null, limit: number, withRecalled: boolean): Promise<MessageRecord[]>;
-  getMessages(sdkappid: number, officialAccountId: string, seqs: readonly number[]): Promise<Map<number, MessageRecord>>;
-  markRecalled(sdkappid: number, officialAccountId: string, seqs: readonly number[], reason: string, time: number): Promise<void>;
+  listMessages(
+    sdkappid: number,
+    officialAccountId: string,
+    beforeSeq: number | null,
+    limit: number,
+    withRecalled: boolean,
+  ): Promise<MessageRecord[]>;
+  getMessages(
+    sdkappid: number,
+    officialAccountId: string,
+    seqs: readonly number[],
+  ): Promise<Map<number, MessageRecord>>;
+  markRecalled(
+    sdkappid: number,
+    officialAccountId: string,
+    seqs: readonly number[],
+    reason: string,
+    time: number,
+  ): Promise<void>;
 
   // webhooks
   /** Writes an "after" event to the outbox; it commits (or not) with the change it reports. */

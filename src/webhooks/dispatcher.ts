@@ -121,9 +121,16 @@ export class WebhookDispatcher {
     const app = await this.options.getApp(event.sdkappid);
     const url = app?.webhook.url ?? null;
     if (!app || url === null) return this.store.markWebhookCancelled(event.id, 'the app has no webhook URL any more');
-    if (app.webhook.off.includes(event.command)) return this.store.markWebhookCancelled(event.id, `${event.command} was switched off`);
+    if (app.webhook.off.includes(event.command))
+      return this.store.markWebhookCancelled(event.id, `${event.command} was switched off`);
 
-    const target = webhookUrl({ ...app.webhook, url }, app.sdkappid, event.command, event.clientIp, Math.floor(Date.now() / 1000));
+    const target = webhookUrl(
+      { ...app.webhook, url },
+      app.sdkappid,
+      event.command,
+      event.clientIp,
+      Math.floor(Date.now() / 1000),
+    );
     const result = await callWebhook(target, event.body, timeoutMs);
     if (result.ok) return this.store.markWebhookDelivered(event.id, Date.now());
 
@@ -133,7 +140,10 @@ export class WebhookDispatcher {
       return this.store.markWebhookCancelled(event.id, `gave up: ${result.error}`);
     }
     const delay = Math.min(maxRetryMs, retryMs * 2 ** Math.min(event.attempts, 20));
-    this.options.log.warn({ id: event.id, command: event.command, attempt: event.attempts + 1, error: result.error }, 'webhook delivery failed; will retry');
+    this.options.log.warn(
+      { id: event.id, command: event.command, attempt: event.attempts + 1, error: result.error },
+      'webhook delivery failed; will retry',
+    );
     await this.store.markWebhookFailed(event.id, result.error, now + delay);
   }
 

@@ -11,7 +11,12 @@ export class WebhookGateway implements Webhooks {
     return app.webhook.url !== null && !app.webhook.off.includes(command);
   }
 
-  async before(app: AppRecord, command: CallbackCommand, body: Record<string, unknown>, clientIp: string): Promise<BeforeOutcome> {
+  async before(
+    app: AppRecord,
+    command: CallbackCommand,
+    body: Record<string, unknown>,
+    clientIp: string,
+  ): Promise<BeforeOutcome> {
     const { url } = app.webhook;
     if (url === null) return { kind: 'skipped' };
     const target = webhookUrl({ ...app.webhook, url }, app.sdkappid, command, clientIp, Math.floor(Date.now() / 1000));

@@ -8,11 +8,15 @@ import { webhookSign } from './sign.ts';
 
 export const WEBHOOK_TIMEOUT_MS = 2000;
 
-export type CallResult =
-  | { ok: true; reply: Record<string, unknown> }
-  | { ok: false; error: string };
+export type CallResult = { ok: true; reply: Record<string, unknown> } | { ok: false; error: string };
 
-export function webhookUrl(settings: WebhookSettings & { url: string }, sdkappid: number, command: string, clientIp: string, nowSeconds: number): string {
+export function webhookUrl(
+  settings: WebhookSettings & { url: string },
+  sdkappid: number,
+  command: string,
+  clientIp: string,
+  nowSeconds: number,
+): string {
   const url = new URL(settings.url);
   url.searchParams.set('SdkAppid', String(sdkappid));
   url.searchParams.set('CallbackCommand', command);
@@ -26,7 +30,11 @@ export function webhookUrl(settings: WebhookSettings & { url: string }, sdkappid
   return url.toString();
 }
 
-export async function callWebhook(url: string, body: Record<string, unknown>, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<CallResult> {
+export async function callWebhook(
+  url: string,
+  body: Record<string, unknown>,
+  timeoutMs = WEBHOOK_TIMEOUT_MS,
+): Promise<CallResult> {
   try {
     const response = await fetch(url, {
       method: 'POST',
@@ -43,12 +51,15 @@ export async function callWebhook(url: string, body: Record<string, unknown>, ti
     } catch {
       return { ok: false, error: 'reply is not JSON' };
     }
-    if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) return { ok: false, error: 'reply is not a JSON object' };
+    if (reply === null || typeof reply !== 'object' || Array.isArray(reply))
+      return { ok: false, error: 'reply is not a JSON object' };
     return { ok: true, reply: reply as Record<string, unknown> };
   } catch (e) {
     const name = e instanceof Error ? e.name : '';
-    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, error: `no reply within ${timeoutMs} ms` };
-    const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
+    if (name === 'TimeoutError' || name === 'AbortError')
+      return { ok: false, error: `no reply within ${timeoutMs} ms` };
+    const cause =
+      e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
     return { ok: false, error: `connection failed: ${cause}` };
   }
 }

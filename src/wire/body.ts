@@ -10,17 +10,20 @@ import { ApiError, type ErrorCode } from '../errors.ts';
 
 export const MAX_DEPTH = 100;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this must find (PostgreSQL text cannot hold it).
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function parseBody(body: Buffer | undefined): Record<string, unknown> {
-  if (body === undefined || body.length === 0) throw new ApiError(60003, 'request body is empty; send {} when a command needs no fields');
+  if (body === undefined || body.length === 0)
+    throw new ApiError(60003, 'request body is empty; send {} when a command needs no fields');
   let parsed: unknown;
   try {
     parsed = sjson.parse(utf8.decode(body), undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch {
     throw new ApiError(60003, 'request body is not valid UTF-8 JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError(60003, 'request body must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ApiError(60003, 'request body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -34,13 +37,15 @@ const STORED_AS_JSON = new Set(['MsgBody', 'OfflinePushInfo']);
 export function checkBodyValues(body: Record<string, unknown>, invalidCode: ErrorCode): void {
   // Iterative, so a hostile depth cannot overflow the stack here either.
   const stack: [unknown, number, boolean][] = Object.entries(body).map(([key, value]) => {
-    if (UNSTORABLE.test(key)) throw new ApiError(invalidCode, 'keys must not contain NUL characters or unpaired surrogates');
+    if (UNSTORABLE.test(key))
+      throw new ApiError(invalidCode, 'keys must not contain NUL characters or unpaired surrogates');
     return [value, 2, STORED_AS_JSON.has(key)];
   });
   while (stack.length > 0) {
     const [value, depth, asJson] = stack.pop() as [unknown, number, boolean];
     if (typeof value === 'string') {
-      if (!asJson && UNSTORABLE.test(value)) throw new ApiError(invalidCode, 'strings must not contain NUL characters or unpaired surrogates');
+      if (!asJson && UNSTORABLE.test(value))
+        throw new ApiError(invalidCode, 'strings must not contain NUL characters or unpaired surrogates');
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -49,7 +54,8 @@ export function checkBodyValues(body: Record<string, unknown>, invalidCode: Erro
       for (const item of value) stack.push([item, depth + 1, asJson]);
     } else {
       for (const [key, item] of Object.entries(value)) {
-        if (!asJson && UNSTORABLE.test(key)) throw new ApiError(invalidCode, 'keys must not contain NUL characters or unpaired surrogates');
+        if (!asJson && UNSTORABLE.test(key))
+          throw new ApiError(invalidCode, 'keys must not contain NUL characters or unpaired surrogates');
         stack.push([item, depth + 1, asJson]);
       }
     }

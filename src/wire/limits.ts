@@ -25,7 +25,9 @@ export class Limiters {
       const options = { points, duration: seconds, keyPrefix, blockDuration: blockSeconds };
       const memory = new RateLimiterMemory(options);
       // If Redis is unreachable, limits fall back to this node's memory instead of failing calls.
-      limiter = this.redis ? new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: memory }) : memory;
+      limiter = this.redis
+        ? new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: memory })
+        : memory;
       this.cache.set(keyPrefix, limiter);
     }
     return limiter;
@@ -81,7 +83,8 @@ export class AccountSendLimits implements SendLimiter {
     const second = this.overrides.perSecond ?? app.sendPerSecond;
     const hour = this.overrides.perHour ?? app.sendPerHour;
     const windows = [];
-    if (second > 0) windows.push({ limiter: this.limiters.get('sps', second, 1), text: `${second} message(s) per second` });
+    if (second > 0)
+      windows.push({ limiter: this.limiters.get('sps', second, 1), text: `${second} message(s) per second` });
     if (hour > 0) windows.push({ limiter: this.limiters.get('sph', hour, 3600), text: `${hour} message(s) per hour` });
     return windows;
   }

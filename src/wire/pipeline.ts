@@ -83,7 +83,13 @@ export class Pipeline {
     const caller = `${req.clientIp}|${sdkappid}`;
     if (this.deps.authFailures.blocked(caller)) throw new ApiError(70050);
     try {
-      this.deps.verifier.verify({ sdkappid, identifier: query.identifier, userSig: query.usersig, secretKey: app.secretKey, now: this.deps.now() });
+      this.deps.verifier.verify({
+        sdkappid,
+        identifier: query.identifier,
+        userSig: query.usersig,
+        secretKey: app.secretKey,
+        now: this.deps.now(),
+      });
     } catch (e) {
       await this.deps.authFailures.recordFailure(caller);
       throw e;

@@ -23,8 +23,13 @@ export function assertFail(res: Envelope, code: number, expect: FailExpectations
   assert.equal(res.ActionStatus, 'FAIL');
   assert.equal(typeof res.ErrorInfo, 'string');
   assert.notEqual(res.ErrorInfo, '');
-  for (const field of expect.absent ?? []) assert.equal(res[field], undefined, `${context}a failure carries no ${field}`);
-  if (typeof expect.info === 'string') assert.ok(res.ErrorInfo.includes(expect.info), `ErrorInfo ${JSON.stringify(res.ErrorInfo)} should name ${expect.info}`);
+  for (const field of expect.absent ?? [])
+    assert.equal(res[field], undefined, `${context}a failure carries no ${field}`);
+  if (typeof expect.info === 'string')
+    assert.ok(
+      res.ErrorInfo.includes(expect.info),
+      `ErrorInfo ${JSON.stringify(res.ErrorInfo)} should name ${expect.info}`,
+    );
   else if (expect.info) assert.match(res.ErrorInfo, expect.info);
 }
 

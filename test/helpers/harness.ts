@@ -27,8 +27,10 @@ export function stores(): StoreKind[] {
 
 export function currentStore(): StoreKind {
   const kind = process.env.HERALD_TEST_STORE ?? 'sqlite';
-  if (kind !== 'sqlite' && kind !== 'postgres') throw new Error(`HERALD_TEST_STORE must be sqlite or postgres, got ${kind}`);
-  if (kind === 'postgres' && !process.env.HERALD_TEST_POSTGRES_URL) throw new Error('HERALD_TEST_STORE=postgres needs HERALD_TEST_POSTGRES_URL');
+  if (kind !== 'sqlite' && kind !== 'postgres')
+    throw new Error(`HERALD_TEST_STORE must be sqlite or postgres, got ${kind}`);
+  if (kind === 'postgres' && !process.env.HERALD_TEST_POSTGRES_URL)
+    throw new Error('HERALD_TEST_STORE=postgres needs HERALD_TEST_POSTGRES_URL');
   return kind;
 }
 
@@ -68,7 +70,9 @@ export async function createTestSchema(dataDir?: string): Promise<string> {
         EXECUTE format('DROP SCHEMA %I CASCADE', s);
       END LOOP; END $$`);
   }
-  const suffix = dataDir ? createHash('sha256').update(dataDir).digest('hex').slice(0, 16) : randomBytes(8).toString('hex');
+  const suffix = dataDir
+    ? createHash('sha256').update(dataDir).digest('hex').slice(0, 16)
+    : randomBytes(8).toString('hex');
   const schema = `${SCHEMA_PREFIX}${suffix}`;
   await adminQuery(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   return schema;
@@ -97,7 +101,8 @@ export interface TestHerald extends Herald {
  */
 export async function startTestHerald(options: HeraldOptions & { dataDir?: string } = {}): Promise<TestHerald> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'herald-test-'));
-  const schema = currentStore() === 'postgres' ? await createTestSchema(options.dataDir === undefined ? undefined : dataDir) : null;
+  const schema =
+    currentStore() === 'postgres' ? await createTestSchema(options.dataDir === undefined ? undefined : dataDir) : null;
   const herald = await startHerald({
     logLevel: 'silent',
     rateLimit: 0,
@@ -134,10 +139,16 @@ export class Client {
   readonly identifier: string;
   readonly userSig: string;
 
-  constructor(readonly baseUrl: string, options: ClientOptions = {}) {
+  constructor(
+    readonly baseUrl: string,
+    options: ClientOptions = {},
+  ) {
     this.sdkappid = options.sdkappid ?? SDKAPPID;
     this.identifier = options.identifier ?? ADMIN;
-    this.userSig = new Api(this.sdkappid, options.key ?? SECRET_KEY).genUserSig(this.identifier, options.expire ?? 86400);
+    this.userSig = new Api(this.sdkappid, options.key ?? SECRET_KEY).genUserSig(
+      this.identifier,
+      options.expire ?? 86400,
+    );
   }
 
   url(service: string, command: string, query: Record<string, string> = {}): string {
@@ -153,7 +164,12 @@ export class Client {
   }
 
   /** POSTs `body` (an object is JSON-encoded; a string is sent as is) and returns the envelope. */
-  async call(service: string, command: string, body: unknown = {}, query: Record<string, string> = {}): Promise<Envelope> {
+  async call(
+    service: string,
+    command: string,
+    body: unknown = {},
+    query: Record<string, string> = {},
+  ): Promise<Envelope> {
     const response = await fetch(this.url(service, command, query), {
       method: 'POST',
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -174,7 +190,10 @@ export class Client {
 /** Imports accounts through the REST API (fails the test if Herald refuses). */
 export async function importAccounts(client: Client, userIds: string[]): Promise<void> {
   for (let i = 0; i < userIds.length; i += 100) {
-    const res = await client.account('multiaccount_import', { AccountList: userIds.slice(i, i + 100).map((UserID) => ({ UserID })) });
-    if (res.ErrorCode !== 0 || (res.FailAccounts as string[]).length > 0) throw new Error(`import failed: ${JSON.stringify(res)}`);
+    const res = await client.account('multiaccount_import', {
+      AccountList: userIds.slice(i, i + 100).map((UserID) => ({ UserID })),
+    });
+    if (res.ErrorCode !== 0 || (res.FailAccounts as string[]).length > 0)
+      throw new Error(`import failed: ${JSON.stringify(res)}`);
   }
 }

@@ -32,7 +32,10 @@ export async function spawnHerald(env: Record<string, string>, timeoutMs = 20_00
   const exited = once(child, 'exit');
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`herald did not start within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const check = () => {
       const match = /Herald is serving on (\S+)/.exec(output);
       if (match?.[1]) {

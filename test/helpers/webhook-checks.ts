@@ -56,10 +56,23 @@ export const sha256Hex = (text: string) => createHash('sha256').update(text, 'ut
  * token RequestTime (unix seconds, near the call) + Sign = hex sha256(token + RequestTime).
  * Also: POST, a JSON content type, and the body repeating CallbackCommand.
  */
-export function checkQuery(call: ReceivedCall, command: string, token: string | null, extra: Record<string, string> = {}): void {
+export function checkQuery(
+  call: ReceivedCall,
+  command: string,
+  token: string | null,
+  extra: Record<string, string> = {},
+): void {
   const where = `${command} call ${call.url}`;
   assert.equal(call.method, 'POST', where);
-  const keys = [...Object.keys(extra), 'SdkAppid', 'CallbackCommand', 'contenttype', 'ClientIP', 'OptPlatform', ...(token !== null ? ['RequestTime', 'Sign'] : [])];
+  const keys = [
+    ...Object.keys(extra),
+    'SdkAppid',
+    'CallbackCommand',
+    'contenttype',
+    'ClientIP',
+    'OptPlatform',
+    ...(token !== null ? ['RequestTime', 'Sign'] : []),
+  ];
   assert.deepEqual([...call.queryKeys].sort(), keys.sort(), `query parameters of ${where}`);
   for (const [name, value] of Object.entries(extra)) assert.equal(call.query[name], value, where);
   assert.equal(call.query.SdkAppid, String(SDKAPPID), where);
@@ -85,8 +98,10 @@ export function checkBody(call: ReceivedCall, command: string, fields: Json, sin
   const { EventTime, ...rest } = call.body;
   assert.equal(typeof EventTime, 'number', `EventTime is a number: ${call.rawBody}`);
   assert.ok(Number.isInteger(EventTime), 'EventTime is an integer');
-  assert.ok((EventTime as number) >= since - 5 && (EventTime as number) <= call.at + 5,
-    `EventTime ${String(EventTime)} (ms) lies between ${since} and ${call.at}`);
+  assert.ok(
+    (EventTime as number) >= since - 5 && (EventTime as number) <= call.at + 5,
+    `EventTime ${String(EventTime)} (ms) lies between ${since} and ${call.at}`,
+  );
   assert.deepEqual(rest, { CallbackCommand: command, ...fields }, `body of ${command}`);
 }
 
@@ -111,7 +126,18 @@ export interface Delivery {
   Body: Json;
 }
 
-export const DELIVERY_FIELDS = ['Attempts', 'Body', 'CallbackCommand', 'CreatedAt', 'DeliveredAt', 'Id', 'LastError', 'NextAttemptAt', 'Official_Account', 'Status'];
+export const DELIVERY_FIELDS = [
+  'Attempts',
+  'Body',
+  'CallbackCommand',
+  'CreatedAt',
+  'DeliveredAt',
+  'Id',
+  'LastError',
+  'NextAttemptAt',
+  'Official_Account',
+  'Status',
+];
 
 export function listDeliveries(client: Client, filter: Json = {}): Promise<Envelope> {
   return client.call('herald_admin', 'list_webhook_deliveries', filter);
@@ -122,7 +148,11 @@ export async function deliveries(client: Client, filter: Json = {}): Promise<Del
   const all: Delivery[] = [];
   let beforeId: number | undefined;
   for (let guard = 0; guard < 100; guard++) {
-    const res = await listDeliveries(client, { Limit: 200, ...filter, ...(beforeId !== undefined && { BeforeId: beforeId }) });
+    const res = await listDeliveries(client, {
+      Limit: 200,
+      ...filter,
+      ...(beforeId !== undefined && { BeforeId: beforeId }),
+    });
     assertOk(res);
     const page = res.Deliveries as Delivery[];
     all.push(...page);

@@ -123,15 +123,24 @@ export class WebhookReceiver {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (Date.now() > deadline) {
-        const seen = this.calls.map((c) => `${c.command.replace('OfficialAccount.', '')} ${String(c.body.Official_Account ?? '')}`);
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received: ${seen.join(', ') || 'nothing'}`);
+        const seen = this.calls.map(
+          (c) => `${c.command.replace('OfficialAccount.', '')} ${String(c.body.Official_Account ?? '')}`,
+        );
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; received: ${seen.join(', ') || 'nothing'}`,
+        );
       }
       await sleep(20);
     }
   }
 
   /** Waits for (at least) `count` calls of `command` matching `match`, and returns them all. */
-  async waitFor(command: string, match: (body: Json) => boolean = () => true, count = 1, timeoutMs = 5000): Promise<ReceivedCall[]> {
+  async waitFor(
+    command: string,
+    match: (body: Json) => boolean = () => true,
+    count = 1,
+    timeoutMs = 5000,
+  ): Promise<ReceivedCall[]> {
     await this.until(() => this.of(command, match).length >= count, `${count} × ${command}`, timeoutMs);
     return this.of(command, match);
   }
@@ -169,7 +178,17 @@ export class WebhookReceiver {
       const nth = (this.counts.get(command) ?? 0) + 1;
       this.counts.set(command, nth);
       const call: ReceivedCall = {
-        method: req.method ?? '', path: url.pathname, url: url.toString(), query, queryKeys, headers: req.headers, rawBody, body, command, at: Date.now(), nth,
+        method: req.method ?? '',
+        path: url.pathname,
+        url: url.toString(),
+        query,
+        queryKeys,
+        headers: req.headers,
+        rawBody,
+        body,
+        command,
+        at: Date.now(),
+        nth,
       };
       this.calls.push(call);
       const rule = this.rules.get(command);

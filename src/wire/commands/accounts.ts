@@ -26,7 +26,9 @@ export const accountCommands = [
     defaultRate: 100,
     schema: S.MultiAccountImport,
     async run(ctx, body) {
-      const accounts = body.AccountList?.map((a) => ({ userId: a.UserID, nick: a.Nick, faceUrl: a.FaceUrl })) ?? body.Accounts?.map((userId) => ({ userId }));
+      const accounts =
+        body.AccountList?.map((a) => ({ userId: a.UserID, nick: a.Nick, faceUrl: a.FaceUrl })) ??
+        body.Accounts?.map((userId) => ({ userId }));
       if (accounts === undefined) throw new ApiError(70402, 'AccountList is required');
       const { failAccounts } = await importAccounts(ctx, accounts);
       return { FailAccounts: failAccounts };
@@ -38,8 +40,13 @@ export const accountCommands = [
     defaultRate: 100,
     schema: S.AccountDelete,
     async run(ctx, body) {
-      const results = await deleteAccounts(ctx, body.DeleteItem.map((i) => i.UserID));
-      return { ResultItem: results.map((r) => ({ ResultCode: r.resultCode, ResultInfo: r.resultInfo, UserID: r.userId })) };
+      const results = await deleteAccounts(
+        ctx,
+        body.DeleteItem.map((i) => i.UserID),
+      );
+      return {
+        ResultItem: results.map((r) => ({ ResultCode: r.resultCode, ResultInfo: r.resultInfo, UserID: r.userId })),
+      };
     },
   }),
   defineCommand({
@@ -48,9 +55,17 @@ export const accountCommands = [
     defaultRate: 100,
     schema: S.AccountCheck,
     async run(ctx, body) {
-      const results = await checkAccounts(ctx, body.CheckItem.map((i) => i.UserID));
+      const results = await checkAccounts(
+        ctx,
+        body.CheckItem.map((i) => i.UserID),
+      );
       return {
-        ResultItem: results.map((r) => ({ UserID: r.userId, ResultCode: 0, ResultInfo: '', AccountStatus: r.imported ? 'Imported' : 'NotImported' })),
+        ResultItem: results.map((r) => ({
+          UserID: r.userId,
+          ResultCode: 0,
+          ResultInfo: '',
+          AccountStatus: r.imported ? 'Imported' : 'NotImported',
+        })),
       };
     },
   }),

@@ -1,11 +1,18 @@
 /** official_account_open_http_svc commands: wire shapes and aliases here, rules in services/. */
 import { ApiError, errorInfo } from '../../errors.ts';
 import {
-  createOfficialAccount, destroyOfficialAccount, getOfficialAccountInfo, modifyOfficialAccount,
+  createOfficialAccount,
+  destroyOfficialAccount,
+  getOfficialAccountInfo,
+  modifyOfficialAccount,
 } from '../../services/official-accounts.ts';
 import { getHistory, recallMessages, sendMessage } from '../../services/messages.ts';
 import {
-  addSubscribers, deleteSubscribers, getSubscribedOfficialAccounts, getSubscriberInfo, modifySubscriberInfo,
+  addSubscribers,
+  deleteSubscribers,
+  getSubscribedOfficialAccounts,
+  getSubscriberInfo,
+  modifySubscriberInfo,
 } from '../../services/subscribers.ts';
 import { defineCommand } from '../command.ts';
 import * as S from '../schemas/official-accounts.ts';
@@ -128,7 +135,11 @@ export const officialAccountCommands = [
         selfInfoFilter: body.ResponseFilter?.SelfInfoFilter,
       });
       return {
-        OfficialAccountInfoList: page.items.map((item) => ({ Official_Account: item.id, ...item.info, SelfInfo: item.selfInfo })),
+        OfficialAccountInfoList: page.items.map((item) => ({
+          Official_Account: item.id,
+          ...item.info,
+          SelfInfo: item.selfInfo,
+        })),
         TotalCount: page.totalCount,
         CompleteFlag: page.complete ? 1 : 0,
         Next: page.next,
@@ -160,7 +171,11 @@ export const officialAccountCommands = [
     async run(ctx, body) {
       const { results } = await recallMessages(ctx, body.Official_Account, body.MsgKeyList, body.Reason ?? '');
       return {
-        RecallRetList: results.map((r) => ({ MsgKey: r.msgKey, RetCode: r.retCode, ...(r.seq !== undefined && { MsgSeq: r.seq }) })),
+        RecallRetList: results.map((r) => ({
+          MsgKey: r.msgKey,
+          RetCode: r.retCode,
+          ...(r.seq !== undefined && { MsgSeq: r.seq }),
+        })),
       };
     },
   }),
@@ -169,7 +184,13 @@ export const officialAccountCommands = [
     name: 'official_account_msg_get_simple',
     schema: S.OfficialAccountMsgGetSimple,
     async run(ctx, body) {
-      const page = await getHistory(ctx, body.Official_Account, body.ReqMsgNumber, body.LastMsgKey, body.WithRecalledMsg === 1);
+      const page = await getHistory(
+        ctx,
+        body.Official_Account,
+        body.ReqMsgNumber,
+        body.LastMsgKey,
+        body.WithRecalledMsg === 1,
+      );
       return {
         Official_Account: body.Official_Account,
         IsFinished: page.isFinished,

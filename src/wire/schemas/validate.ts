@@ -5,7 +5,9 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
-export type Validator<T extends TSchema> = (body: unknown) => { ok: true; value: Static<T> } | { ok: false; problem: string };
+export type Validator<T extends TSchema> = (
+  body: unknown,
+) => { ok: true; value: Static<T> } | { ok: false; problem: string };
 
 export function compile<T extends TSchema>(schema: T): Validator<T> {
   const checker = TypeCompiler.Compile(schema);
