@@ -55,16 +55,19 @@ const lines: [string, number][] = [];
 try {
   lines.push([
     'store: subscriber page, first (101 rows)',
-    await perCall(() => store.listSubscribers(SDKAPPID, BIG, 0, 101)),
+    await perCall(() => store.transaction((tx) => tx.listSubscribers(SDKAPPID, BIG, 0, 101))),
   ]);
   lines.push([
     'store: subscriber page at 900,000 (101 rows)',
-    await perCall(() => store.listSubscribers(SDKAPPID, BIG, 900_000, 101)),
+    await perCall(() => store.transaction((tx) => tx.listSubscribers(SDKAPPID, BIG, 900_000, 101))),
   ]);
-  lines.push(['store: newest 21 messages', await perCall(() => store.listMessages(SDKAPPID, BIG, null, 21, false))]);
+  lines.push([
+    'store: newest 21 messages',
+    await perCall(() => store.transaction((tx) => tx.listMessages(SDKAPPID, BIG, null, 21, false))),
+  ]);
   lines.push([
     'store: 50 official accounts (cached)',
-    await perCall(() => store.getOfficialAccounts(SDKAPPID, INFO_50)),
+    await perCall(() => store.reads.officialAccountsCached(SDKAPPID, INFO_50)),
   ]);
   for (const [label, command, body] of [
     [

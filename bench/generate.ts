@@ -76,7 +76,7 @@ export function markerFile(kind: StoreKind): string {
   return join(DATA_ROOT, `generated-${kind}.json`);
 }
 
-/** What send_official_account_msg stores as content_hash (services/messages.ts contentHash). */
+/** What send_official_account_msg stores as content_hash (services/send.ts contentHash). */
 function contentHash(body: unknown, cloudCustomData: string | null, onlineOnly: boolean): string {
   return createHash('sha256')
     .update(JSON.stringify([body, cloudCustomData, onlineOnly]))
@@ -137,7 +137,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       const n = Math.min(batch, count - from);
       const chunk = new Array<Record<string, unknown>>(n);
       for (let j = 0; j < n; j++) chunk[j] = make(from + j);
-      await store.importRows(table, chunk);
+      await store.transfer.importRows(table, chunk);
       total += n;
       rows[table] = (rows[table] ?? 0) + n;
       const at = performance.now();
@@ -234,7 +234,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       },
       shape.messages,
     );
-    await store.finishImport();
+    await store.transfer.finishImport();
   } finally {
     await store.close();
   }

@@ -175,6 +175,7 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['redisUrl', 'redis://… : rate and send limits shared by all nodes'],
   ['authFailureLimit', 'failed UserSig checks per caller and minute before 70050 (0 = off)'],
   ['requestTimeoutMs', 'a request must arrive within this many ms'],
+  ['webhookTimeoutMs', 'how long a webhook call may take, ms'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -183,31 +184,11 @@ for (const [name, help] of SERVE_FLAGS) {
 serve.action((flags: ConfigInput) =>
   run(async () => {
     const config = resolveConfig(readEnv(process.env), flags);
-    const herald = await startHerald({
-      host: config.host,
-      port: config.port,
-      dataDir: config.dataDir,
-      apps: config.app ? [{ ...config.app, ...(config.webhook && { webhook: config.webhook }) }] : [],
-      ...(!config.app && config.webhook && { defaultAppWebhook: config.webhook }),
-      // HERALD_ADMIN / --admin without HERALD_SDKAPPID: the admins of the default app.
-      ...(!config.app && (flags.admin ?? process.env[ENV_NAMES.admin]) && { defaultAppAdmins: config.admins }),
-      webhookRetryMs: config.webhookRetryMs,
-      webhookLeaseMs: config.webhookLeaseMs,
-      databaseUrl: config.databaseUrl,
-      databasePoolSize: config.databasePoolSize,
-      databaseStatementTimeoutMs: config.databaseStatementTimeoutMs,
-      redisUrl: config.redisUrl,
-      authFailureLimit: config.authFailureLimit,
-      requestTimeoutMs: config.requestTimeoutMs,
-      tls: config.tls,
-      logLevel: config.logLevel,
-      rateLimit: config.rateLimit,
-      sendPerSecond: config.sendPerSecond,
-      sendPerHour: config.sendPerHour,
-      bodyLimit: config.bodyLimit,
-    });
-    const app = config.app ? herald.apps.find((a) => a.sdkappid === config.app?.sdkappid) : herald.apps[0];
-    if (app) process.stdout.write(`${banner(herald.url, app, now(), config.app === null)}\n`);
+    const herald = await startHerald(config);
+    // The app the configuration names, else the default app (whose key the banner may show).
+    const named = config.apps[0]?.sdkappid;
+    const app = named !== undefined ? herald.apps.find((a) => a.sdkappid === named) : herald.apps[0];
+    if (app) process.stdout.write(`${banner(herald.url, app, now(), named === undefined)}\n`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -235,8 +216,9 @@ dataOption(program.command('usersig <identifier>'))
       const config = storeConfig(flags);
       const expire = parsePositive('--expire', flags.expire);
       await withStore(flags, async (store) => {
-        const wanted = flags.sdkappid ?? (config.app ? String(config.app.sdkappid) : undefined);
-        const apps = await store.listApps();
+        const named = config.apps[0]?.sdkappid;
+        const wanted = flags.sdkappid ?? (named !== undefined ? String(named) : undefined);
+        const apps = await store.apps.list();
         const app =
           wanted !== undefined
             ? apps.find((a) => a.sdkappid === parseSdkAppId('--sdkappid', wanted))
@@ -262,7 +244,7 @@ appOptions(
   run(async () => {
     await withStore(flags, async (store) => {
       const sdkappid = flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined;
-      if (sdkappid !== undefined && (await store.getApp(sdkappid)))
+      if (sdkappid !== undefined && (await store.apps.get(sdkappid)))
         throw new ConfigError(`app ${sdkappid} already exists; use "herald app set"`);
       const app = applyAppFlags(newApp(sdkappid !== undefined ? { sdkappid } : {}, now()), flags);
       await saveApp(store, app, now());
@@ -274,7 +256,7 @@ appOptions(appCmd.command('set <sdkappid>').description('change settings of an a
   (id: string, flags: AppFlags) =>
     run(async () => {
       await withStore(flags, async (store) => {
-        const existing = await store.getApp(parseSdkAppId('sdkappid', id));
+        const existing = await store.apps.get(parseSdkAppId('sdkappid', id));
         if (!existing) throw new ConfigError(`no app ${id} in this data directory`);
         const app = applyAppFlags(existing, flags);
         await saveApp(store, app, now());
@@ -285,7 +267,7 @@ appOptions(appCmd.command('set <sdkappid>').description('change settings of an a
 dataOption(appCmd.command('list').description('list apps')).action((flags: { data?: string }) =>
   run(async () => {
     await withStore(flags, async (store) => {
-      for (const app of await store.listApps()) process.stdout.write(`${describeApp(app)}\n`);
+      for (const app of await store.apps.list()) process.stdout.write(`${describeApp(app)}\n`);
     });
   }),
 );
@@ -311,7 +293,7 @@ dataOption(program.command('webhooks'))
           throw new ConfigError(`--status must be pending, delivered or cancelled, got "${flags.status}"`);
         }
         await withStore(flags, async (store) => {
-          const events = await store.listWebhooks({
+          const events = await store.outbox.list({
             sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,
             status: flags.status as 'pending' | 'delivered' | 'cancelled' | undefined,
             officialAccountId: flags.officialAccount,

@@ -1,3 +1,6 @@
+import type { Writable } from 'node:stream';
+import type { NewAppOptions } from './auth/apps.ts';
+import { userIdProblem } from './services/rules.ts';
 import type { WebhookSettings } from './store/records.ts';
 import { isCallbackCommand } from './webhooks/commands.ts';
 
@@ -11,21 +14,23 @@ export class ConfigError extends Error {}
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export interface AppSeed {
-  sdkappid: number;
-  secretKey: string;
-  admins: string[];
-}
-
+/**
+ * Every setting of a Herald server, resolved. The CLI builds one from HERALD_* variables and
+ * flags (resolveConfig); in-process users pass any part of it to startHerald() (HeraldOptions),
+ * the rest taking DEFAULTS.
+ */
 export interface HeraldConfig {
   host: string;
+  /** 0 picks a free port. */
   port: number;
-  /** Directory of the SQLite database; null keeps everything in memory (tests). */
+  /** Directory of the SQLite database; null keeps everything in memory. Ignored with databaseUrl. */
   dataDir: string | null;
-  /** App to create (or keep) on start; null means "create a default app on first start". */
-  app: AppSeed | null;
-  /** Admins for the app created on start when HERALD_SDKAPPID is not given. */
-  admins: string[];
+  /** Apps to create or update on start. When none is given and the store has no app, one is created. */
+  apps: NewAppOptions[];
+  /** Webhook settings for the default app (used when `apps` is empty), e.g. from HERALD_WEBHOOK_URL. */
+  defaultAppWebhook: Partial<WebhookSettings> | null;
+  /** Admins of the default app (used when `apps` is empty), e.g. from HERALD_ADMIN. */
+  defaultAppAdmins: string[] | null;
   tls: { cert: string; key: string } | null;
   logLevel: LogLevel;
   /** Calls/s for every command of every app; 0 switches rate limits off; null = per-app values. */
@@ -33,10 +38,12 @@ export interface HeraldConfig {
   /** Messages per second / per hour for every official account; 0 = off; null = per-app values. */
   sendPerSecond: number | null;
   sendPerHour: number | null;
-  /** Webhook settings for the app started with (null: keep what is stored). */
-  webhook: WebhookSettings | null;
+  /** First retry delay of an undelivered "after" webhook (doubles per failure, up to 60 s). */
   webhookRetryMs: number;
+  /** How long a dispatcher holds an outbox event it is delivering (another node takes over after). */
   webhookLeaseMs: number;
+  /** How long a webhook call may take (Tencent: 2 s). */
+  webhookTimeoutMs: number;
   /** postgres://… selects PostgreSQL instead of SQLite in dataDir. */
   databaseUrl: string | null;
   databasePoolSize: number;
@@ -45,9 +52,42 @@ export interface HeraldConfig {
   redisUrl: string | null;
   /** Failed UserSig verifications per caller and minute before 70050; 0 = no limit. */
   authFailureLimit: number;
+  /** A request (headers and body) must arrive within this many ms (slow clients are cut off). */
   requestTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+}
+
+export const DEFAULTS: HeraldConfig = {
+  host: '127.0.0.1',
+  port: 0,
+  dataDir: null,
+  apps: [],
+  defaultAppWebhook: null,
+  defaultAppAdmins: null,
+  tls: null,
+  logLevel: 'info',
+  rateLimit: null,
+  sendPerSecond: null,
+  sendPerHour: null,
+  webhookRetryMs: 1000,
+  webhookLeaseMs: 15_000,
+  webhookTimeoutMs: 2000,
+  databaseUrl: null,
+  databasePoolSize: 10,
+  databaseStatementTimeoutMs: 5000,
+  redisUrl: null,
+  authFailureLimit: 50,
+  requestTimeoutMs: 15_000,
+  bodyLimit: 1024 * 1024,
+};
+
+/** What startHerald() takes: any part of the configuration, and what only in-process use can give. */
+export interface HeraldOptions extends Partial<HeraldConfig> {
+  /** Where log lines go (default stdout); tests pass a stream to read them. */
+  logStream?: Writable;
+  /** Unix-seconds clock; tests move it to expire UserSigs. */
+  clock?: () => number;
 }
 
 /** The names a user can set; each maps to an env var HERALD_<NAME> and a flag --<name>. */
@@ -76,7 +116,8 @@ export type ConfigInput = Partial<
     | 'redisUrl'
     | 'webhookLeaseMs'
     | 'authFailureLimit'
-    | 'requestTimeoutMs',
+    | 'requestTimeoutMs'
+    | 'webhookTimeoutMs',
     string
   >
 >;
@@ -106,11 +147,13 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   redisUrl: 'HERALD_REDIS_URL',
   authFailureLimit: 'HERALD_AUTH_FAILURE_LIMIT',
   requestTimeoutMs: 'HERALD_REQUEST_TIMEOUT_MS',
+  webhookTimeoutMs: 'HERALD_WEBHOOK_TIMEOUT_MS',
 };
 
+/** Where `herald serve` listens and keeps its data unless told otherwise. */
 export const DEFAULT_PORT = 9500;
+export const DEFAULT_DATA_DIR = './herald-data';
 export const MAX_ADMINS = 10;
-export const MAX_USER_ID_BYTES = 32;
 
 export function readEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const input: ConfigInput = {};
@@ -145,11 +188,9 @@ export function parseAdmins(name: string, raw: string): string[] {
   if (admins.length > MAX_ADMINS)
     throw new ConfigError(`${name} names ${admins.length} admins; an app has at most ${MAX_ADMINS}`);
   for (const admin of admins) {
-    if (Buffer.byteLength(admin) > MAX_USER_ID_BYTES || !/^[\x21-\x7e]+$/.test(admin)) {
-      throw new ConfigError(
-        `${name}: "${admin}" is not a valid identifier (printable ASCII without spaces, at most ${MAX_USER_ID_BYTES} bytes)`,
-      );
-    }
+    // Admins are imported accounts: the same rule as every UserID.
+    const problem = userIdProblem(admin);
+    if (problem !== null) throw new ConfigError(`${name}: ${problem}`);
   }
   return admins;
 }
@@ -211,12 +252,14 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
 
   const admins = input.admin !== undefined ? parseAdmins(label('admin'), input.admin) : ['administrator'];
 
-  let app: AppSeed | null = null;
+  let app: NewAppOptions | null = null;
   if (input.sdkappid !== undefined || input.secretKey !== undefined) {
-    if (input.sdkappid === undefined)
+    if (input.sdkappid === undefined) {
       throw new ConfigError(`${label('secretKey')} is set but HERALD_SDKAPPID is not; set both or neither`);
-    if (input.secretKey === undefined)
+    }
+    if (input.secretKey === undefined) {
       throw new ConfigError(`${label('sdkappid')} is set but HERALD_SECRET_KEY is not; set both or neither`);
+    }
     app = { sdkappid: parseSdkAppId(label('sdkappid'), input.sdkappid), secretKey: input.secretKey, admins };
   }
 
@@ -245,53 +288,44 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     }
   }
 
+  /** An integer setting within [min, max], or `fallback` when it is not set. */
+  const integer = <T>(key: keyof ConfigInput, min: number, max: number, fallback: T): number | T => {
+    const raw = input[key];
+    return raw === undefined ? fallback : parseInteger(label(key), raw, min, max);
+  };
+  const url = (key: 'databaseUrl' | 'redisUrl', protocols: string[]) => {
+    const raw = input[key];
+    return raw === undefined ? null : parseUrl(label(key), raw, protocols);
+  };
+
   return {
-    host: input.host ?? '127.0.0.1',
-    port: input.port !== undefined ? parseInteger(label('port'), input.port, 0, 65535) : DEFAULT_PORT,
-    dataDir: input.data === ':memory:' ? null : (input.data ?? './herald-data'),
-    app,
-    admins,
+    host: input.host ?? DEFAULTS.host,
+    port: integer('port', 0, 65535, DEFAULT_PORT),
+    dataDir: input.data === ':memory:' ? null : (input.data ?? DEFAULT_DATA_DIR),
+    apps: app ? [{ ...app, ...(webhook && { webhook }) }] : [],
+    defaultAppWebhook: app ? null : webhook,
+    // HERALD_ADMIN / --admin without HERALD_SDKAPPID: the admins of the default app.
+    defaultAppAdmins: app || input.admin === undefined ? null : admins,
     tls,
     logLevel,
-    rateLimit:
-      input.rateLimit !== undefined ? parseInteger(label('rateLimit'), input.rateLimit, 0, 1_000_000_000) : null,
-    sendPerSecond:
-      input.sendPerSecond !== undefined
-        ? parseInteger(label('sendPerSecond'), input.sendPerSecond, 0, 1_000_000_000)
-        : null,
-    sendPerHour:
-      input.sendPerHour !== undefined ? parseInteger(label('sendPerHour'), input.sendPerHour, 0, 1_000_000_000) : null,
-    webhook,
-    webhookRetryMs:
-      input.webhookRetryMs !== undefined
-        ? parseInteger(label('webhookRetryMs'), input.webhookRetryMs, 1, 3_600_000)
-        : 1000,
-    webhookLeaseMs:
-      input.webhookLeaseMs !== undefined
-        ? parseInteger(label('webhookLeaseMs'), input.webhookLeaseMs, 1000, 3_600_000)
-        : 15_000,
-    databaseUrl:
-      input.databaseUrl !== undefined
-        ? parseUrl(label('databaseUrl'), input.databaseUrl, ['postgres:', 'postgresql:'])
-        : null,
-    databasePoolSize:
-      input.databasePoolSize !== undefined
-        ? parseInteger(label('databasePoolSize'), input.databasePoolSize, 1, 1000)
-        : 10,
-    databaseStatementTimeoutMs:
-      input.databaseStatementTimeoutMs !== undefined
-        ? parseInteger(label('databaseStatementTimeoutMs'), input.databaseStatementTimeoutMs, 0, 3_600_000)
-        : 5000,
-    redisUrl: input.redisUrl !== undefined ? parseUrl(label('redisUrl'), input.redisUrl, ['redis:', 'rediss:']) : null,
-    authFailureLimit:
-      input.authFailureLimit !== undefined
-        ? parseInteger(label('authFailureLimit'), input.authFailureLimit, 0, 1_000_000)
-        : 50,
-    requestTimeoutMs:
-      input.requestTimeoutMs !== undefined
-        ? parseInteger(label('requestTimeoutMs'), input.requestTimeoutMs, 100, 600_000)
-        : 15_000,
-    bodyLimit: 1024 * 1024,
+    rateLimit: integer('rateLimit', 0, 1_000_000_000, DEFAULTS.rateLimit),
+    sendPerSecond: integer('sendPerSecond', 0, 1_000_000_000, DEFAULTS.sendPerSecond),
+    sendPerHour: integer('sendPerHour', 0, 1_000_000_000, DEFAULTS.sendPerHour),
+    webhookRetryMs: integer('webhookRetryMs', 1, 3_600_000, DEFAULTS.webhookRetryMs),
+    webhookLeaseMs: integer('webhookLeaseMs', 1000, 3_600_000, DEFAULTS.webhookLeaseMs),
+    webhookTimeoutMs: integer('webhookTimeoutMs', 100, 60_000, DEFAULTS.webhookTimeoutMs),
+    databaseUrl: url('databaseUrl', ['postgres:', 'postgresql:']),
+    databasePoolSize: integer('databasePoolSize', 1, 1000, DEFAULTS.databasePoolSize),
+    databaseStatementTimeoutMs: integer(
+      'databaseStatementTimeoutMs',
+      0,
+      3_600_000,
+      DEFAULTS.databaseStatementTimeoutMs,
+    ),
+    redisUrl: url('redisUrl', ['redis:', 'rediss:']),
+    authFailureLimit: integer('authFailureLimit', 0, 1_000_000, DEFAULTS.authFailureLimit),
+    requestTimeoutMs: integer('requestTimeoutMs', 100, 600_000, DEFAULTS.requestTimeoutMs),
+    bodyLimit: DEFAULTS.bodyLimit,
   };
 }
 

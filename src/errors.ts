@@ -1,83 +1,145 @@
 /**
- * The one error catalog. Every code Herald can answer with lives here, with the default
- * ErrorInfo it carries. Layers throw `ApiError(code)` (optionally with a more specific info);
- * nothing else invents codes or messages.
+ * The one error catalog. Every code Herald answers with is an entry here: a name, the code and
+ * the default ErrorInfo. Code elsewhere never writes a code number: it throws what one of the
+ * factories below builds (`officialAccountNotFound(id)`, `invalidParameter(why)`, …), or names a
+ * catalog entry (`new ApiError('adminRequired')`). The README's error-code table is checked
+ * against this catalog by a test.
  */
-export const ERRORS = {
-  // Gateway / request (platform.md §2.1)
-  60002: 'HTTP request could not be parsed; check the URL and method (POST)',
-  60003: 'request body is not a valid JSON object',
-  60006: 'SDKAppID is invalid',
-  60007: 'REST API call frequency exceeded',
-  60009: 'request resource error: unknown service or command',
-  60010: 'request requires App admin permissions',
-  60012: 'SDKAppID is missing from the URL',
-  60016: 'SDKAppID is disabled',
-  60025: 'SDKAppID, identifier, usersig or contenttype is wrong in the URL',
-  // UserSig (platform.md §2.2, §3.5)
-  70001: 'UserSig expired; generate a new one',
-  70003: 'UserSig is invalid and could not be parsed',
-  70009: "UserSig verification failed; check that it was generated with this app's secret key",
-  70013: 'identifier in the URL does not match the identifier the UserSig was issued for',
-  70014: 'sdkappid in the URL does not match the SDKAppID the UserSig was issued for',
-  70016: 'no secret key exists for this SDKAppID',
-  70050: 'too many failed UserSig verifications; retry after 1 minute',
-  // Messages (platform.md §5.4)
-  80002: 'message content is too long; at most 12 KB',
-  80003: 'the before webhook failed or timed out and the app refuses on webhook failure',
-  // Accounts (platform.md §4)
-  40601: 'profile field value exceeds 500 bytes',
-  70107: 'Err_TLS_PT_Open_Login_Account_Not_Exist',
-  70402: 'invalid parameter',
-  70403: 'request requires App admin permissions',
-  70500: 'internal server error',
-  71000: 'account deletion is not allowed for this account',
-  // Official accounts (official-accounts.md §6)
-  6017: 'invalid request parameter',
-  10004: 'internal server error; retry',
-  20001: 'invalid request packet',
-  10016: 'the app backend refused the message (before-send webhook)',
-  20006: 'the app backend refused the request (before webhook)',
-  130002: 'not enough permission for the operation',
-  130004: 'official account does not exist or has been destroyed',
-  130007: 'official account user ID is incorrect',
-  130008: 'official account user ID is already in use',
-  130010: 'number of created official accounts exceeds the app limit',
-  131000: 'official account service is not enabled for this SDKAppID',
-} as const satisfies Record<number, string>;
 
-export type ErrorCode = keyof typeof ERRORS;
-
-export function errorInfo(code: ErrorCode): string {
-  return ERRORS[code];
+interface CatalogEntry {
+  readonly code: number;
+  readonly info: string;
 }
+
+export const CATALOG = {
+  // Gateway / request (platform.md §2.1)
+  unparseableRequest: { code: 60002, info: 'HTTP request could not be parsed; check the URL and method (POST)' },
+  badBody: { code: 60003, info: 'request body is not a valid JSON object' },
+  unknownSdkAppId: { code: 60006, info: 'SDKAppID is invalid' },
+  rateLimited: { code: 60007, info: 'REST API call frequency exceeded' },
+  unknownResource: { code: 60009, info: 'request resource error: unknown service or command' },
+  adminRequired: { code: 60010, info: 'request requires App admin permissions' },
+  sdkAppIdMissing: { code: 60012, info: 'SDKAppID is missing from the URL' },
+  sdkAppIdDisabled: { code: 60016, info: 'SDKAppID is disabled' },
+  badQuery: { code: 60025, info: 'SDKAppID, identifier, usersig or contenttype is wrong in the URL' },
+  // UserSig (platform.md §2.2, §3.5)
+  userSigExpired: { code: 70001, info: 'UserSig expired; generate a new one' },
+  userSigUnreadable: { code: 70003, info: 'UserSig is invalid and could not be parsed' },
+  userSigMismatch: {
+    code: 70009,
+    info: "UserSig verification failed; check that it was generated with this app's secret key",
+  },
+  identifierMismatch: {
+    code: 70013,
+    info: 'identifier in the URL does not match the identifier the UserSig was issued for',
+  },
+  sdkAppIdMismatch: { code: 70014, info: 'sdkappid in the URL does not match the SDKAppID the UserSig was issued for' },
+  noSecretKey: { code: 70016, info: 'no secret key exists for this SDKAppID' },
+  tooManyAuthFailures: { code: 70050, info: 'too many failed UserSig verifications; retry after 1 minute' },
+  // Messages (platform.md §5.4)
+  messageTooLong: { code: 80002, info: 'message content is too long; at most 12 KB' },
+  beforeWebhookFailed: {
+    code: 80003,
+    info: 'the before webhook failed or timed out and the app refuses on webhook failure',
+  },
+  // Accounts (platform.md §4)
+  profileValueTooLong: { code: 40601, info: 'profile field value exceeds 500 bytes' },
+  accountNotFound: { code: 70107, info: 'Err_TLS_PT_Open_Login_Account_Not_Exist' },
+  invalidAccountParameter: { code: 70402, info: 'invalid parameter' },
+  accountAdminRequired: { code: 70403, info: 'request requires App admin permissions' },
+  accountInternalError: { code: 70500, info: 'internal server error' },
+  accountUndeletable: { code: 71000, info: 'account deletion is not allowed for this account' },
+  // Official accounts (official-accounts.md §6)
+  invalidParameter: { code: 6017, info: 'invalid request parameter' },
+  internalError: { code: 10004, info: 'internal server error; retry' },
+  invalidPacket: { code: 20001, info: 'invalid request packet' },
+  sendRefusedByApp: { code: 10016, info: 'the app backend refused the message (before-send webhook)' },
+  refusedByApp: { code: 20006, info: 'the app backend refused the request (before webhook)' },
+  notPermitted: { code: 130002, info: 'not enough permission for the operation' },
+  officialAccountNotFound: { code: 130004, info: 'official account does not exist or has been destroyed' },
+  badOfficialAccountId: { code: 130007, info: 'official account user ID is incorrect' },
+  officialAccountIdTaken: { code: 130008, info: 'official account user ID is already in use' },
+  tooManyOfficialAccounts: { code: 130010, info: 'number of created official accounts exceeds the app limit' },
+  officialAccountServiceOff: { code: 131000, info: 'official account service is not enabled for this SDKAppID' },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorName = keyof typeof CATALOG;
+export type ErrorCode = (typeof CATALOG)[ErrorName]['code'];
+
+/** Code → default ErrorInfo, for the library API and the README check. */
+export const ERRORS: Readonly<Record<ErrorCode, string>> = Object.fromEntries(
+  Object.values(CATALOG).map((entry) => [entry.code, entry.info]),
+) as Record<ErrorCode, string>;
 
 /** App-defined codes a "before" webhook may return; they are passed to the caller as they are. */
-export const PASSTHROUGH_CODES = { min: 120001, max: 130000 } as const;
+export const APP_DEFINED_CODES = { min: 120001, max: 130000 } as const;
 
-export function isPassthroughCode(code: number): boolean {
-  return Number.isInteger(code) && code >= PASSTHROUGH_CODES.min && code <= PASSTHROUGH_CODES.max;
-}
-
-/** A code in 120001–130000 chosen by the app's before webhook (checked by `appDefinedCode`). */
-export type AppDefinedCode = number & { readonly appDefined: true };
-
-export function appDefinedCode(code: number): AppDefinedCode {
-  if (!isPassthroughCode(code)) throw new RangeError(`${code} is not an app-defined webhook code`);
-  return code as AppDefinedCode;
+export function isAppDefinedCode(code: number): boolean {
+  return Number.isInteger(code) && code >= APP_DEFINED_CODES.min && code <= APP_DEFINED_CODES.max;
 }
 
 /** A failure that is answered with the Tencent envelope (always HTTP 200). */
 export class ApiError extends Error {
   readonly code: number;
   readonly info: string;
-  constructor(code: ErrorCode, info?: string);
-  /** An app-defined code from a before webhook, with the app's own ErrorInfo. */
-  constructor(code: AppDefinedCode, info: string);
-  constructor(code: ErrorCode | AppDefinedCode, info?: string) {
-    const text = info ?? (ERRORS as Record<number, string>)[code] ?? '';
-    super(`${code}: ${text}`);
-    this.code = code;
+
+  /** A catalog entry, with a more specific ErrorInfo when one helps the caller. */
+  constructor(name: ErrorName, info?: string) {
+    const entry: CatalogEntry = CATALOG[name];
+    const text = info ?? entry.info;
+    super(`${entry.code}: ${text}`);
+    this.code = entry.code;
     this.info = text;
   }
 }
+
+/** A refusal with a code in 120001–130000 chosen by the app's before webhook, passed on as it is. */
+export class AppDefinedError extends ApiError {
+  override readonly code: number;
+
+  constructor(code: number, info: string) {
+    if (!isAppDefinedCode(code)) throw new RangeError(`${code} is not an app-defined webhook code`);
+    super('refusedByApp', info);
+    this.code = code;
+    this.message = `${code}: ${info}`;
+  }
+}
+
+// Factories, one per situation, so a message is written once and call sites say what happened.
+
+export const methodNotAllowed = (method: string) =>
+  new ApiError('unparseableRequest', `method ${method} is not allowed; use POST`);
+export const unparseableRequest = () => new ApiError('unparseableRequest', 'HTTP request could not be parsed');
+export const badBody = (why: string) => new ApiError('badBody', why);
+export const bodyTooLarge = (limit: number) => new ApiError('badBody', `request body exceeds ${limit} bytes`);
+export const unknownSdkAppId = (raw: string) =>
+  new ApiError('unknownSdkAppId', `SDKAppID ${raw} is not an app on this server`);
+export const sendLimited = (why: string) => new ApiError('rateLimited', why);
+export const unknownCommand = (service: string, command: string) =>
+  new ApiError('unknownResource', `unknown command ${service}/${command}`);
+export const unknownPath = () =>
+  new ApiError('unknownResource', 'request resource error: use POST /v4/<service>/<command>');
+export const badQuery = (why: string) => new ApiError('badQuery', why);
+
+export const userSigUnreadable = (why: string) =>
+  new ApiError('userSigUnreadable', `UserSig is invalid and could not be parsed: ${why}`);
+
+export const messageTooLong = (size: number, max: number) =>
+  new ApiError('messageTooLong', `message content is ${size} bytes; at most ${max}`);
+export const beforeWebhookFailed = (command: string, why: string) =>
+  new ApiError('beforeWebhookFailed', `${command} failed (${why}) and the app refuses on webhook failure`);
+
+export const profileValueTooLong = (why: string) => new ApiError('profileValueTooLong', why);
+export const invalidAccountParameter = (why: string) => new ApiError('invalidAccountParameter', why);
+
+export const invalidParameter = (why: string) => new ApiError('invalidParameter', why);
+export const notSubscriber = (userId: string, officialAccountId: string) =>
+  new ApiError('notPermitted', `"${userId}" is not a subscriber of official account "${officialAccountId}"`);
+export const officialAccountNotFound = (id: string) =>
+  new ApiError('officialAccountNotFound', `official account "${id}" does not exist`);
+export const badOfficialAccountId = (id: string, problem: string) =>
+  new ApiError('badOfficialAccountId', `OfficialAccountUserID "${id}" ${problem}`);
+export const officialAccountIdTaken = (id: string) =>
+  new ApiError('officialAccountIdTaken', `OfficialAccountUserID "${id}" is already in use`);
+export const tooManyOfficialAccounts = (max: number) =>
+  new ApiError('tooManyOfficialAccounts', `this app may have at most ${max} official accounts`);

@@ -1,5 +1,5 @@
 /** In-process use: `const h = await startHerald({ apps: [...] }); h.url; await h.close()`. */
 export { startHerald, type Herald, type HeraldOptions } from './server.ts';
 export { issueUserSig, decodeUserSig } from './auth/usersig.ts';
-export { ERRORS, ApiError, type ErrorCode } from './errors.ts';
+export { ERRORS, CATALOG, ApiError, type ErrorCode, type ErrorName } from './errors.ts';
 export type { AppRecord } from './store/records.ts';

@@ -35,7 +35,7 @@ export async function exportStore(store: Store, file: string): Promise<Counts> {
     JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, source: store.kind, tables: TABLES }),
   );
   for (const table of TABLES) {
-    for await (const row of store.exportRows(table)) {
+    for await (const row of store.transfer.exportRows(table)) {
       await write(out, JSON.stringify({ t: table, r: row }));
       counts[table]++;
     }
@@ -50,14 +50,14 @@ export class ImportError extends Error {}
 
 export async function importStore(store: Store, file: string): Promise<Counts> {
   for (const table of TABLES) {
-    if ((await store.countRows(table)) > 0)
+    if ((await store.transfer.countRows(table)) > 0)
       throw new ImportError(`the target store is not empty (${table} has rows); import into a new store`);
   }
   try {
     return await loadFile(store, file);
   } catch (e) {
     // The store was empty: a failed import leaves it empty again rather than half-loaded.
-    for (const table of [...TABLES].reverse()) await store.deleteAllRows(table);
+    for (const table of [...TABLES].reverse()) await store.transfer.deleteAllRows(table);
     throw e;
   }
 }
@@ -73,7 +73,7 @@ async function loadFile(store: Store, file: string): Promise<Counts> {
   let batchTable: TableName | null = null;
   let batch: Record<string, unknown>[] = [];
   const flush = async () => {
-    if (batchTable !== null && batch.length > 0) await store.importRows(batchTable, batch);
+    if (batchTable !== null && batch.length > 0) await store.transfer.importRows(batchTable, batch);
     batch = [];
   };
 
@@ -117,9 +117,9 @@ async function loadFile(store: Store, file: string): Promise<Counts> {
   }
   await flush();
   if (expected === null) throw new ImportError(`${file} ends early (no trailer): the export did not finish`);
-  await store.finishImport();
+  await store.transfer.finishImport();
   for (const table of TABLES) {
-    const stored = await store.countRows(table);
+    const stored = await store.transfer.countRows(table);
     if (counts[table] !== expected[table] || stored !== expected[table]) {
       throw new ImportError(
         `${table}: the export lists ${expected[table]} rows, ${counts[table]} were read and ${stored} are stored`,

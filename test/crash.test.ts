@@ -11,6 +11,7 @@
  *   AfterSendMsg for every acknowledged send and an AfterCreateOfficialAccount for every
  *   acknowledged create.
  */
+import { checkAnswer } from './helpers/answers.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,6 +159,11 @@ for (const store of stores()) {
             } catch {
               anomalies.push(`non-JSON answer from ${command}: ${text.slice(0, 200)}`);
               return null;
+            }
+            try {
+              checkAnswer(service, command, envelope);
+            } catch (e) {
+              anomalies.push(e instanceof Error ? e.message : String(e));
             }
             if (envelope.ErrorCode !== 0)
               anomalies.push(

@@ -13,12 +13,13 @@
  * seed. The seed is printed: HERALD_FUZZ_SEED=<seed> (with the same HERALD_FUZZ_RUNS) replays a run.
  * Bugs the fuzz found are kept as fixed reproductions (REGRESSIONS), run every time.
  */
+import { checkAnswer } from './helpers/answers.ts';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TABLES } from '../src/store/store.ts';
-import { buildRegistry } from '../src/wire/commands.ts';
+import { buildRegistry } from '../src/wire/registry.ts';
 import {
   ADMIN,
   SDKAPPID,
@@ -848,11 +849,11 @@ for (const store of stores()) {
       for (const table of TABLES) {
         const hash = createHash('sha256');
         let n = 0;
-        for await (const row of herald.store.exportRows(table)) {
+        for await (const row of herald.store.transfer.exportRows(table)) {
           hash.update(JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
           n++;
         }
-        assert.equal(await herald.store.countRows(table), n, `countRows(${table}) agrees with the rows`);
+        assert.equal(await herald.store.transfer.countRows(table), n, `countRows(${table}) agrees with the rows`);
         parts.push(`${table}=${n}:${hash.digest('hex').slice(0, 16)}`);
       }
       const info = await admin.official('get_official_account_info', {
@@ -913,6 +914,8 @@ for (const store of stores()) {
         envelope.ActionStatus === 'OK' || envelope.ActionStatus === 'FAIL',
         `ActionStatus ${String(envelope.ActionStatus)} for ${where}`,
       );
+      const [service = '', name = ''] = c.path.split('/');
+      checkAnswer(service, name, envelope);
       assert.ok(
         Number.isSafeInteger(envelope.ErrorCode),
         `ErrorCode ${String(envelope.ErrorCode)} is an integer for ${where}`,

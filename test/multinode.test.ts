@@ -4,6 +4,7 @@
  * PostgreSQL-only (SQLite is one process by design); on the SQLite run the suite is skipped
  * with that reason.
  */
+import { assertOk } from './helpers/assertions.ts';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -17,7 +18,6 @@ import {
   dropTestSchema,
   postgresUrlFor,
   SECRET_KEY,
-  type Envelope,
 } from './helpers/harness.ts';
 import { spawnHerald, type HeraldProcess } from './helpers/processes.ts';
 
@@ -81,11 +81,6 @@ class Receiver {
   }
 }
 
-function ok(res: Envelope): Envelope {
-  assert.equal(res.ErrorCode, 0, JSON.stringify(res));
-  return res;
-}
-
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -135,14 +130,16 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
 
   async function importUsers(ids: string[]) {
     for (let i = 0; i < ids.length; i += 100) {
-      ok(await node(i / 100).account('multiaccount_import', { Accounts: ids.slice(i, i + 100) }));
+      assertOk(await node(i / 100).account('multiaccount_import', { Accounts: ids.slice(i, i + 100) }));
     }
   }
 
   it('both nodes started together and serve the same data', async () => {
     await importUsers(['owner']);
-    const created = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'shared' }));
-    const info = ok(
+    const created = assertOk(
+      await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'shared' }),
+    );
+    const info = assertOk(
       await node(1).official('get_official_account_info', {
         OfficialAccountIdList: [{ Official_Account: created.OfficialAccountUserID }],
       }),
@@ -165,7 +162,7 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
   });
 
   it('concurrent sends to one account through both nodes: unique Seqs 1..N, no gaps, history agrees', async () => {
-    const id = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'busy' }))
+    const id = assertOk(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'busy' }))
       .OfficialAccountUserID as string;
     const n = 40;
     const sent = await Promise.all(
@@ -177,7 +174,7 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
         }),
       ),
     );
-    const seqs = sent.map((r) => Number(String(ok(r).MsgKey).split('_')[0])).sort((a, b) => a - b);
+    const seqs = sent.map((r) => Number(String(assertOk(r).MsgKey).split('_')[0])).sort((a, b) => a - b);
     assert.deepEqual(
       seqs,
       Array.from({ length: n }, (_, i) => i + 1),
@@ -185,7 +182,7 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
     const seen: number[] = [];
     let last = '';
     for (;;) {
-      const page = ok(
+      const page = assertOk(
         await node(1).official('official_account_msg_get_simple', {
           Official_Account: id,
           ReqMsgNumber: 20,
@@ -206,7 +203,7 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
   it('SubscriberNum always equals the real number of subscriptions under concurrent adds and deletes on both nodes', async () => {
     const users = Array.from({ length: 300 }, (_, i) => `s${i}`);
     await importUsers(users);
-    const id = ok(
+    const id = assertOk(
       await node(0).official('create_official_account', {
         Owner_Account: 'owner',
         Name: 'crowd',
@@ -221,12 +218,16 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
       node(1).official('add_subscriber', { Official_Account: id, SubscriberList: batch(200) }),
       node(1).official('delete_subscriber', { Official_Account: id, SubscriberToDel_Account: users.slice(0, 30) }),
       node(0).account('account_delete', { DeleteItem: users.slice(280, 290).map((UserID) => ({ UserID })) }),
-    ]).then((all) => all.forEach(ok));
+    ]).then((all) => {
+      for (const res of all) assertOk(res);
+    });
     let next = '';
     const listed = new Set<string>();
     let reported = -1;
     do {
-      const page = ok(await node(1).official('get_subscriber_info', { Official_Account: id, Limit: 200, Next: next }));
+      const page = assertOk(
+        await node(1).official('get_subscriber_info', { Official_Account: id, Limit: 200, Next: next }),
+      );
       for (const s of page.SubscriberList as { Subscriber_Account: string }[]) listed.add(s.Subscriber_Account);
       reported = page.SubscriberNum as number;
       next = page.Next as string;
@@ -258,17 +259,19 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
   it('the outbox is delivered by one node at a time, in order per account, and survives SIGKILL of the delivering node', async () => {
     // Drain what earlier tests produced, then hold the next after-event open.
     await waitFor('earlier events delivered', async () => {
-      const res = ok(await node(0).call('herald_admin', 'list_webhook_deliveries', { Status: 'pending', Limit: 1 }));
+      const res = assertOk(
+        await node(0).call('herald_admin', 'list_webhook_deliveries', { Status: 'pending', Limit: 1 }),
+      );
       return (res.Deliveries as unknown[]).length === 0;
     });
     const start = receiver.deliveries.length;
     let held: Delivery | undefined;
     receiver.hang = (d) => (held ??= d);
-    const id = ok(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'ordered' }))
+    const id = assertOk(await node(0).official('create_official_account', { Owner_Account: 'owner', Name: 'ordered' }))
       .OfficialAccountUserID as string;
     await importUsers(['o1', 'o2', 'o3']);
     for (const [i, user] of ['o1', 'o2', 'o3'].entries()) {
-      ok(
+      assertOk(
         await node(i).official('add_subscriber', {
           Official_Account: id,
           SubscriberList: [{ Subscriber_Account: user }],
@@ -284,7 +287,7 @@ describe(`several Herald nodes on one PostgreSQL and one Redis [${currentStore()
     // The surviving node takes the event over once the dead node's lease runs out.
     const survivor = clients[1 - victim] as Client;
     await waitFor('every event of the account delivered', async () => {
-      const res = ok(
+      const res = assertOk(
         await survivor.call('herald_admin', 'list_webhook_deliveries', { Official_Account: id, Limit: 50 }),
       );
       const events = res.Deliveries as { Status: string }[];

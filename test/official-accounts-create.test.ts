@@ -2,6 +2,7 @@
  * create_official_account and get_official_account_info over real HTTP
  * (official-accounts.md §2.1–2.5, §4.1, §4.4).
  */
+import { countOfficialAccounts } from './helpers/store-checks.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -62,7 +63,7 @@ for (const store of stores()) {
   describe(`create_official_account and get_official_account_info [${store}]`, () => {
     let herald: TestHerald;
     let admin: Client;
-    const count = () => herald.store.countOfficialAccounts(SDKAPPID);
+    const count = () => countOfficialAccounts(herald.store, SDKAPPID);
     const create = (body: Record<string, unknown>) => admin.official('create_official_account', body);
 
     /** Asserts a create is refused with `code` and that no official account was added. */
@@ -499,10 +500,10 @@ for (const store of stores()) {
         const create = (body: Record<string, unknown>) => herald.admin.official('create_official_account', body);
         assertOk(await create({ Owner_Account: ADMIN, Name: 'one' }));
         assertOk(await create({ Owner_Account: ADMIN, Name: 'two', OfficialAccountUserID: '@TOA#_two' }));
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 2);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 2);
         assertFail(await create({ Owner_Account: ADMIN, Name: 'three' }), 130010);
         assertFail(await create({ Owner_Account: ADMIN, Name: 'three', OfficialAccountUserID: '@TOA#_three' }), 130010);
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 2);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 2);
         const [item] = (
           await herald.admin.official('get_official_account_info', {
             OfficialAccountIdList: [{ Official_Account: '@TOA#_three' }],
@@ -532,7 +533,7 @@ for (const store of stores()) {
         );
         const codes = results.map((r) => r.ErrorCode).sort((a, b) => a - b);
         assert.deepEqual(codes, [0, 0, 0, ...Array<number>(9).fill(130010)]);
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 3);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 3);
       } finally {
         await herald.close();
       }
@@ -552,7 +553,7 @@ for (const store of stores()) {
         );
         const codes = results.map((r) => r.ErrorCode).sort((a, b) => a - b);
         assert.deepEqual(codes, [0, ...Array<number>(7).fill(130008)]);
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 1);
         const winner = results.findIndex((r) => r.ErrorCode === 0);
         const res = await herald.admin.official('get_official_account_info', {
           OfficialAccountIdList: [{ Official_Account: '@TOA#_contended' }],
@@ -591,8 +592,8 @@ for (const store of stores()) {
             OfficialAccountUserID: '@TOA#_shared',
           }),
         );
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
-        assert.equal(await herald.store.countOfficialAccounts(OTHER), 1);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 1);
+        assert.equal(await countOfficialAccounts(herald.store, OTHER), 1);
         const mine = await herald.admin.official('get_official_account_info', {
           OfficialAccountIdList: [{ Official_Account: '@TOA#_shared' }],
         });
@@ -633,7 +634,7 @@ for (const store of stores()) {
           }),
           131000,
         );
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 0);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 0);
         const res = await herald.admin.official('get_official_account_info', {
           OfficialAccountIdList: [{ Official_Account: '@TOA#_off' }],
         });

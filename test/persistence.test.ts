@@ -2,6 +2,9 @@
  * Durability across restarts (in-process and through the `herald` CLI as a child process), the
  * start-up banner, configuration errors, `herald usersig` and `herald app add|list`.
  */
+import { checkAnswer } from './helpers/answers.ts';
+import { assertOk } from './helpers/assertions.ts';
+import { countOfficialAccounts } from './helpers/store-checks.ts';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -187,7 +190,10 @@ async function readBanner(served: Served, withSecrets: boolean): Promise<Banner>
 async function post(url: string, body: string): Promise<Envelope> {
   const response = await fetch(url, { method: 'POST', body });
   assert.equal(response.status, 200);
-  return (await response.json()) as Envelope;
+  const envelope = (await response.json()) as Envelope;
+  const [, , service = '', command = ''] = new URL(url).pathname.split('/');
+  checkAnswer(service, command, envelope);
+  return envelope;
 }
 
 /** The same signed query, aimed at another command. */
@@ -195,11 +201,6 @@ function retarget(curlUrl: string, service: string, command: string): string {
   const url = new URL(curlUrl);
   url.pathname = `/v4/${service}/${command}`;
   return url.toString();
-}
-
-function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res)}`);
-  assert.equal(res.ActionStatus, 'OK');
 }
 
 after(killAll);
@@ -261,7 +262,7 @@ for (const store of stores()) {
 
         herald = await startTestHerald({ dataDir });
         assert.deepEqual(await read(herald), before);
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 2);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 2);
         const check = await herald.admin.account('account_check', {
           CheckItem: ['keep_owner', 'keep_user', 'keep_nick', 'drop_user', ADMIN].map((UserID) => ({ UserID })),
         });
@@ -297,7 +298,7 @@ for (const store of stores()) {
         );
         assert.equal(herald.createdDefaultApp, false);
         assert.deepEqual(await read(herald), before);
-        assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 3);
+        assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 3);
       } finally {
         await herald?.close();
         rmSync(dataDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * get_subscribed_official_account_list (offset paging), plus the SubscriberNum invariant under
  * mixed and concurrent changes.
  */
+import { assertFail, assertOk } from './helpers/assertions.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -51,19 +52,6 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** `prefix` + zero-padded 0..n-1, e.g. users('u', 3) → u000, u001, u002. */
 function users(prefix: string, n: number, from = 0): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${String(from + i).padStart(3, '0')}`);
-}
-
-function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res).slice(0, 500)}`);
-  assert.equal(res.ActionStatus, 'OK');
-  assert.equal(res.ErrorInfo, '');
-}
-
-function assertFail(res: Envelope, code: number): void {
-  assert.equal(res.ErrorCode, code, `expected ${code}, got ${JSON.stringify(res).slice(0, 500)}`);
-  assert.equal(res.ActionStatus, 'FAIL');
-  assert.equal(typeof res.ErrorInfo, 'string');
-  assert.notEqual(res.ErrorInfo, '');
 }
 
 /** A tiny deterministic PRNG (mulberry32) so "random" scenarios replay identically. */

@@ -3,6 +3,8 @@
  * SQLite when PostgreSQL is configured, SQLite → SQLite otherwise), counts are verified, and a
  * Herald started on the target answers exactly what the source answered.
  */
+import { assertOk } from './helpers/assertions.ts';
+import { countOfficialAccounts } from './helpers/store-checks.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,21 +23,15 @@ import {
   startTestHerald,
   stores,
   type Client,
-  type Envelope,
 } from './helpers/harness.ts';
 
 const run = promisify(execFile);
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const havePostgres = process.env.HERALD_TEST_POSTGRES_URL !== undefined;
 
-function ok(res: Envelope): Envelope {
-  assert.equal(res.ErrorCode, 0, JSON.stringify(res));
-  return res;
-}
-
 /** What a client can read of the server: the fingerprint two stores must agree on. */
 async function snapshot(client: Client, ids: string[]) {
-  const info = ok(
+  const info = assertOk(
     await client.official('get_official_account_info', {
       OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })),
       ResponseFilter: {
@@ -56,12 +52,14 @@ async function snapshot(client: Client, ids: string[]) {
   for (const id of ids) {
     let next = '';
     do {
-      const page = ok(await client.official('get_subscriber_info', { Official_Account: id, Limit: 200, Next: next }));
+      const page = assertOk(
+        await client.official('get_subscriber_info', { Official_Account: id, Limit: 200, Next: next }),
+      );
       subscribers.push(...(page.SubscriberList as unknown[]));
       next = page.Next as string;
     } while (next !== '');
     history.push(
-      ok(
+      assertOk(
         await client.official('official_account_msg_get_simple', {
           Official_Account: id,
           ReqMsgNumber: 20,
@@ -70,11 +68,11 @@ async function snapshot(client: Client, ids: string[]) {
       ).RspMsgList,
     );
   }
-  const check = ok(
+  const check = assertOk(
     await client.account('account_check', { CheckItem: ['u0', 'u99', 'u249', 'nobody'].map((UserID) => ({ UserID })) }),
   ).ResultItem;
   const deliveries = (
-    ok(await client.call('herald_admin', 'list_webhook_deliveries', { Limit: 200 })).Deliveries as Record<
+    assertOk(await client.call('herald_admin', 'list_webhook_deliveries', { Limit: 200 })).Deliveries as Record<
       string,
       unknown
     >[]
@@ -111,7 +109,7 @@ for (const store of stores()) {
         );
         for (const name of ['alpha', 'beta', 'gamma']) {
           ids.push(
-            ok(
+            assertOk(
               await a.official('create_official_account', {
                 Owner_Account: 'u1',
                 Name: name,
@@ -122,7 +120,7 @@ for (const store of stores()) {
         }
         for (const [k, id] of ids.entries()) {
           for (let i = 0; i < 250; i += 100) {
-            ok(
+            assertOk(
               await a.official('add_subscriber', {
                 Official_Account: id,
                 SubscriberList: Array.from({ length: Math.min(100, 250 - i) - k * 20 }, (_, j) => ({
@@ -132,7 +130,7 @@ for (const store of stores()) {
             );
           }
           for (let m = 0; m < 7; m++) {
-            const sent = ok(
+            const sent = assertOk(
               await a.official('send_official_account_msg', {
                 Official_Account: id,
                 Random: m,
@@ -141,10 +139,12 @@ for (const store of stores()) {
               }),
             );
             if (m === 3)
-              ok(await a.official('official_account_msg_recall', { Official_Account: id, MsgKeyList: [sent.MsgKey] }));
+              assertOk(
+                await a.official('official_account_msg_recall', { Official_Account: id, MsgKeyList: [sent.MsgKey] }),
+              );
           }
         }
-        ok(
+        assertOk(
           await a.official('modify_subscriber_info', {
             Official_Account: ids[0],
             Subscriber_Account: 'u5',
@@ -203,7 +203,7 @@ for (const store of stores()) {
       try {
         assert.deepEqual(await snapshot(herald.admin, ids), source);
         // The imported database keeps working: new rows get fresh keys and Seqs.
-        const sent = ok(
+        const sent = assertOk(
           await herald.admin.official('send_official_account_msg', {
             Official_Account: ids[0],
             Random: 99,
@@ -229,10 +229,10 @@ for (const store of stores()) {
         ],
       });
       try {
-        ok(await capped.admin.official('create_official_account', { Owner_Account: 'u1', Name: 'fourth' }));
+        assertOk(await capped.admin.official('create_official_account', { Owner_Account: 'u1', Name: 'fourth' }));
         const full = await capped.admin.official('create_official_account', { Owner_Account: 'u1', Name: 'fifth' });
         assert.equal(full.ErrorCode, 130010, JSON.stringify(full));
-        assert.equal(await capped.store.countOfficialAccounts(1400000000), 4);
+        assert.equal(await countOfficialAccounts(capped.store, 1400000000), 4);
       } finally {
         await capped.close();
       }
@@ -250,7 +250,7 @@ for (const store of stores()) {
           '{"format":"herald-export","version":1}\n{"t":"apps","r":{"sdkappid":1,"secret_key":"k","admins":"[]","official_account_enabled":1,"max_official_accounts":1,"rate_limits":"{}","created_at":0,"send_per_second":1,"send_per_hour":2,"webhook_url":null,"webhook_token":null,"webhook_off":"[]","webhook_before_failure":"allow"}}\n',
         );
         await assert.rejects(importStore(target, truncated), /ends early/);
-        assert.equal(await target.countRows('apps'), 0, 'a failed import leaves the store empty');
+        assert.equal(await target.transfer.countRows('apps'), 0, 'a failed import leaves the store empty');
       } finally {
         await target.close();
       }

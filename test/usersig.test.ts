@@ -2,6 +2,7 @@
  * UserSig verification (platform.md §3.3–3.5, §3.8): the spec's test vectors through the codec,
  * then through a real Herald over HTTP with a pinned clock, including the verifier's cache.
  */
+import { checkAnswer } from './helpers/answers.ts';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -355,6 +356,7 @@ async function probe(baseUrl: string, caller: Caller): Promise<Envelope> {
   });
   assert.equal(response.status, 200);
   const envelope = (await response.json()) as Envelope;
+  checkAnswer('im_open_login_svc', 'account_check', envelope);
   assert.equal(typeof envelope.ErrorInfo, 'string');
   assert.equal(envelope.ActionStatus, envelope.ErrorCode === 0 ? 'OK' : 'FAIL');
   return envelope;
@@ -680,7 +682,7 @@ describe('usersig over HTTP: the verification cache does not leak', () => {
       });
       try {
         await expectCode(second.url, v1Caller(), 70009);
-        assert.equal((await second.store.getApp(1400000000))?.secretKey, 'rotated-key');
+        assert.equal((await second.store.apps.get(1400000000))?.secretKey, 'rotated-key');
         const fresh = new Api(1400000000, 'rotated-key').genUserSig('xiaojun', 86400);
         await expectCode(second.url, v1Caller({ usersig: fresh }), 0);
       } finally {
@@ -708,7 +710,7 @@ describe('usersig over HTTP: the verification cache does not leak', () => {
       await expectCode(herald.url, v1Caller(), 0); // verified and cached
       const app = herald.apps[0];
       assert.ok(app !== undefined, 'app !== undefined');
-      await herald.store.putApp({ ...app, secretKey: 'rotated-in-place' });
+      await herald.store.apps.put({ ...app, secretKey: 'rotated-in-place' });
       // The app registry re-reads an app at most every 2 s (src/auth/apps.ts).
       await sleep(2100);
       await expectCode(herald.url, v1Caller(), 70009);

@@ -24,6 +24,7 @@ import {
   postgresUrlFor,
   startTestHerald,
   stores,
+  type Envelope,
   type TestHerald,
 } from './helpers/harness.ts';
 import {
@@ -31,8 +32,6 @@ import {
   CB,
   DELIVERY_FIELDS,
   TEXT,
-  assertFail,
-  assertOk,
   checkQuery,
   deliveries,
   listDeliveries,
@@ -41,7 +40,12 @@ import {
   withoutTime,
   type Delivery,
 } from './helpers/webhook-checks.ts';
+import { assertFail as failWith, assertOk } from './helpers/assertions.ts';
 import { WebhookReceiver, type Json, type ReceivedCall } from './helpers/webhook-receiver.ts';
+
+/** Fails with `code`; with `info`, ErrorInfo is exactly that text. */
+const assertFail = (res: Envelope, code: number, info?: string) =>
+  failWith(res, code, info === undefined ? {} : { exactInfo: info });
 
 const run = promisify(execFile);
 const TOKEN = 'delivery-token';

@@ -27,8 +27,6 @@ import {
   CB,
   CUSTOM,
   TEXT,
-  assertFail,
-  assertOk,
   checkBody,
   checkQuery,
   deliveries,
@@ -37,7 +35,12 @@ import {
   subscribeList,
   webhookApp,
 } from './helpers/webhook-checks.ts';
+import { assertFail as failWith, assertOk } from './helpers/assertions.ts';
 import { WebhookReceiver, type Json, type ReceivedCall } from './helpers/webhook-receiver.ts';
+
+/** Fails with `code`; with `info`, ErrorInfo is exactly that text. */
+const assertFail = (res: Envelope, code: number, info?: string) =>
+  failWith(res, code, info === undefined ? {} : { exactInfo: info });
 
 const TOKEN = 'my-webhook-token';
 const USERS = ['owner', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'leaver'];

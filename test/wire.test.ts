@@ -3,6 +3,7 @@
  * order, bodies, admin checks, health endpoints, access log, HTTPS and rate limits — all over
  * real HTTP against a real in-process Herald.
  */
+import { countOfficialAccounts } from './helpers/store-checks.ts';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -525,12 +526,12 @@ describe('wire: envelope, routing and query checks', () => {
         const tooLong = JSON.stringify({ Owner_Account: ADMIN, Name: 'n'.repeat(151), OfficialAccountUserID: id });
         expectEnvelope(await post(fresh.url, CREATE, {}, tooLong), 6017);
 
-        assert.equal(await fresh.store.countOfficialAccounts(SDKAPPID), 0);
+        assert.equal(await countOfficialAccounts(fresh.store, SDKAPPID), 0);
         assert.equal(await officialAccountExists(fresh, id), false);
         // The ID is still free: nothing half-made is in the way.
         expectEnvelope(await post(fresh.url, CREATE, {}, body), 0);
         assert.equal(await officialAccountExists(fresh, id), true);
-        assert.equal(await fresh.store.countOfficialAccounts(SDKAPPID), 1);
+        assert.equal(await countOfficialAccounts(fresh.store, SDKAPPID), 1);
       } finally {
         await fresh.close();
       }
@@ -674,13 +675,13 @@ describe('wire: HTTPS', () => {
         r.end(JSON.stringify({ Owner_Account: ADMIN, Name: 'Secure' }));
       });
       const created = expectEnvelope(res, 0);
-      assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
+      assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 1);
       assert.match(created.OfficialAccountUserID as string, /^@TOA#_/);
 
       // Plain HTTP on the TLS port gets no answer.
       const plain = raw(herald.url.replace(/^https:/, 'http:'), { path: CREATE + query(), body: CREATE_BODY });
       await assert.rejects(plain);
-      assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
+      assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 1);
     } finally {
       await herald.close();
     }
@@ -722,12 +723,12 @@ describe('wire: rate limits', () => {
       });
       assert.equal(info.ErrorCode, 0);
       // Only the 5 accepted calls created anything.
-      assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 5);
+      assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 5);
 
       await sleep(1100);
       const again = await herald.admin.official('create_official_account', createBody(99));
       assert.equal(again.ErrorCode, 0, again.ErrorInfo);
-      assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 6);
+      assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 6);
     } finally {
       await herald.close();
     }
@@ -757,7 +758,7 @@ describe('wire: rate limits', () => {
         ),
         60007,
       );
-      assert.equal(await herald.store.countOfficialAccounts(SDKAPPID), 1);
+      assert.equal(await countOfficialAccounts(herald.store, SDKAPPID), 1);
       assert.equal(await officialAccountExists(herald, '@TOA#_second'), false);
     } finally {
       await herald.close();

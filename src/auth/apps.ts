@@ -42,7 +42,7 @@ export function newApp(options: NewAppOptions, now: number): AppRecord {
 
 /** Saves the app and makes sure each admin exists as an imported account. */
 export async function saveApp(store: Store, app: AppRecord, now: number): Promise<void> {
-  await store.putApp(app);
+  await store.apps.put(app);
   await store.transaction((tx) =>
     tx.upsertAccounts(
       app.sdkappid,
@@ -71,7 +71,7 @@ export class AppRegistry {
     if (entry !== undefined && Date.now() - entry.loadedAt < this.refreshMs) return entry.app;
     let pending = this.loading.get(sdkappid);
     if (pending === undefined) {
-      pending = this.store.getApp(sdkappid).finally(() => this.loading.delete(sdkappid));
+      pending = this.store.apps.get(sdkappid).finally(() => this.loading.delete(sdkappid));
       this.loading.set(sdkappid, pending);
     }
     const app = await pending;

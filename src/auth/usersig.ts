@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { ApiError } from '../errors.ts';
+import { type ApiError, userSigUnreadable } from '../errors.ts';
 
 export interface SigDocument {
   identifier: string;
@@ -21,7 +21,7 @@ const SIG_ALPHABET = /^[A-Za-z0-9*_-]+$/;
 const MAX_DOCUMENT_BYTES = 16 * 1024;
 
 function invalid(why: string): ApiError {
-  return new ApiError(70003, `UserSig is invalid and could not be parsed: ${why}`);
+  return userSigUnreadable(why);
 }
 
 function integerField(doc: Record<string, unknown>, name: string): number {

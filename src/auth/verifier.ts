@@ -39,17 +39,17 @@ export class UserSigVerifier {
     if (hit !== undefined && hit.keyFingerprint === fingerprint) {
       if (check.now > hit.expiresAt) {
         this.cache.delete(cacheKey);
-        throw new ApiError(70001);
+        throw new ApiError('userSigExpired');
       }
       return;
     }
 
     const doc = decodeUserSig(check.userSig);
-    if (doc.sdkappid !== check.sdkappid) throw new ApiError(70014);
-    if (doc.identifier !== check.identifier) throw new ApiError(70013);
+    if (doc.sdkappid !== check.sdkappid) throw new ApiError('sdkAppIdMismatch');
+    if (doc.identifier !== check.identifier) throw new ApiError('identifierMismatch');
     const expiresAt = doc.time + doc.expire;
-    if (check.now > expiresAt) throw new ApiError(70001);
-    if (!signatureMatches(check.secretKey, doc)) throw new ApiError(70009);
+    if (check.now > expiresAt) throw new ApiError('userSigExpired');
+    if (!signatureMatches(check.secretKey, doc)) throw new ApiError('userSigMismatch');
     this.cache.set(cacheKey, { expiresAt, keyFingerprint: fingerprint });
   }
 

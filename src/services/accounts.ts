@@ -2,7 +2,7 @@
  * im_open_login_svc: importing, deleting and checking accounts (platform.md §4).
  * Official-account owners and subscribers must be imported accounts; the admins always are.
  */
-import { ApiError } from '../errors.ts';
+import { CATALOG, invalidAccountParameter, profileValueTooLong } from '../errors.ts';
 import type { AccountInput } from '../store/records.ts';
 import type { ServiceContext } from './context.ts';
 import { emitUnsubscribed } from './subscribers.ts';
@@ -22,9 +22,9 @@ function profileProblem(account: AccountInput): string | null {
 /** account_import: one account; re-import updates the given profile fields. */
 export async function importAccount(ctx: ServiceContext, account: AccountInput): Promise<void> {
   const idProblem = userIdProblem(account.userId);
-  if (idProblem !== null) throw new ApiError(70402, idProblem);
+  if (idProblem !== null) throw invalidAccountParameter(idProblem);
   const tooLong = profileProblem(account);
-  if (tooLong !== null) throw new ApiError(40601, tooLong);
+  if (tooLong !== null) throw profileValueTooLong(tooLong);
   await ctx.store.transaction((tx) => tx.upsertAccounts(ctx.app.sdkappid, [account], ctx.now()));
 }
 
@@ -69,9 +69,16 @@ export async function deleteAccounts(ctx: ServiceContext, userIds: readonly stri
     const existing = await tx.existingAccounts(ctx.app.sdkappid, userIds, 'update');
     const admins = new Set(ctx.app.admins);
     const results = userIds.map((userId): DeleteResult => {
-      if (admins.has(userId)) return { userId, resultCode: 71000, resultInfo: 'App admin accounts cannot be deleted' };
-      if (!existing.has(userId))
-        return { userId, resultCode: 70107, resultInfo: 'Err_TLS_PT_Open_Login_Account_Not_Exist' };
+      if (admins.has(userId)) {
+        return {
+          userId,
+          resultCode: CATALOG.accountUndeletable.code,
+          resultInfo: 'App admin accounts cannot be deleted',
+        };
+      }
+      if (!existing.has(userId)) {
+        return { userId, resultCode: CATALOG.accountNotFound.code, resultInfo: CATALOG.accountNotFound.info };
+      }
       return { userId, resultCode: 0, resultInfo: '' };
     });
     const deleted = results.filter((r) => r.resultCode === 0).map((r) => r.userId);
@@ -93,6 +100,6 @@ export interface CheckResult {
 
 /** account_check: whether each UserID is imported. */
 export async function checkAccounts(ctx: ServiceContext, userIds: readonly string[]): Promise<CheckResult[]> {
-  const existing = await ctx.store.existingAccounts(ctx.app.sdkappid, userIds);
+  const existing = await ctx.store.reads.existingAccounts(ctx.app.sdkappid, userIds);
   return userIds.map((userId) => ({ userId, imported: existing.has(userId) }));
 }

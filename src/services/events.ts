@@ -4,8 +4,8 @@
  * event into the outbox inside the caller's transaction, so it exists if and only if the change
  * committed.
  */
-import { ApiError, appDefinedCode, isPassthroughCode, type ErrorCode } from '../errors.ts';
-import type { StoreTx } from '../store/store.ts';
+import { ApiError, AppDefinedError, beforeWebhookFailed, type ErrorName, isAppDefinedCode } from '../errors.ts';
+import type { Tx } from '../store/store.ts';
 import type { CallbackCommand } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -21,13 +21,13 @@ export function isOn(ctx: ServiceContext, command: CallbackCommand): boolean {
 /**
  * Asks the "before" webhook. ErrorCode 0 goes ahead (with the reply, which may carry changes);
  * 120001–130000 are passed to the caller; 2 discards when `discardable`; anything else refuses
- * with `refuseCode`. A failed call follows the app's policy: go ahead, or refuse with 80003.
+ * with `refuseError`. A failed call follows the app's policy: go ahead, or refuse with 80003.
  */
 export async function askBefore(
   ctx: ServiceContext,
   command: CallbackCommand,
   fields: Record<string, unknown>,
-  refuseCode: ErrorCode,
+  refuseError: Extract<ErrorName, 'refusedByApp' | 'sendRefusedByApp'>,
   discardable = false,
 ): Promise<BeforeVerdict> {
   if (!isOn(ctx, command)) return { go: true, reply: null };
@@ -39,8 +39,7 @@ export async function askBefore(
   );
   if (outcome.kind === 'skipped') return { go: true, reply: null };
   if (outcome.kind === 'failed') {
-    if (ctx.app.webhook.beforeFailure === 'reject')
-      throw new ApiError(80003, `${command} failed (${outcome.error}) and the app refuses on webhook failure`);
+    if (ctx.app.webhook.beforeFailure === 'reject') throw beforeWebhookFailed(command, outcome.error);
     return { go: true, reply: null };
   }
   const { reply } = outcome;
@@ -51,14 +50,14 @@ export async function askBefore(
   const info = typeof reply.ErrorInfo === 'string' ? reply.ErrorInfo : '';
   if (code === 0) return { go: true, reply };
   if (code === 2 && discardable) return { go: false, discard: true };
-  if (isPassthroughCode(code)) throw new ApiError(appDefinedCode(code), info);
-  throw new ApiError(refuseCode, info || undefined);
+  if (isAppDefinedCode(code)) throw new AppDefinedError(code, info);
+  throw new ApiError(refuseError, info || undefined);
 }
 
 /** Writes an "after" event for `officialAccountId` when the app has that webhook on. */
 export async function emitAfter(
   ctx: ServiceContext,
-  tx: StoreTx,
+  tx: Tx,
   command: CallbackCommand,
   officialAccountId: string,
   fields: Record<string, unknown>,

@@ -3,7 +3,7 @@
  * checked against its element type's fields. Unknown types, missing required fields and
  * wrong field types are refused with a message naming the exact place.
  */
-import { ApiError } from '../errors.ts';
+import { invalidParameter } from '../errors.ts';
 
 type FieldType = 'string' | 'number' | 'integer' | 'array' | 'object' | 'stringArray';
 
@@ -87,44 +87,43 @@ function checkFields(where: string, content: Record<string, unknown>, rules: Rec
   for (const [field, rule] of Object.entries(rules)) {
     const value = content[field];
     if (value === undefined) {
-      if (rule.required) throw new ApiError(6017, `${where}.${field} is required`);
+      if (rule.required) throw invalidParameter(`${where}.${field} is required`);
       continue;
     }
     if (!typeMatches(value, rule.type))
-      throw new ApiError(
-        6017,
+      throw invalidParameter(
         `${where}.${field} must be ${rule.type === 'stringArray' ? 'an array of strings' : `a ${rule.type}`}`,
       );
     if (rule.equals !== undefined && value !== rule.equals)
-      throw new ApiError(6017, `${where}.${field} must be ${rule.equals}`);
+      throw invalidParameter(`${where}.${field} must be ${rule.equals}`);
   }
 }
 
-/** Throws ApiError(6017) describing the first problem of `body`. */
+/** Throws invalidParameter (6017) describing the first problem of `body`. */
 export function validateMsgBody(
   body: unknown,
 ): asserts body is { MsgType: string; MsgContent: Record<string, unknown> }[] {
-  if (!Array.isArray(body)) throw new ApiError(6017, 'MsgBody must be an array of message elements');
-  if (body.length === 0) throw new ApiError(6017, 'MsgBody must not be empty');
+  if (!Array.isArray(body)) throw invalidParameter('MsgBody must be an array of message elements');
+  if (body.length === 0) throw invalidParameter('MsgBody must not be empty');
   let customElements = 0;
   body.forEach((element: unknown, i) => {
     const where = `MsgBody[${i}]`;
-    if (!isObject(element)) throw new ApiError(6017, `${where} must be an object with MsgType and MsgContent`);
+    if (!isObject(element)) throw invalidParameter(`${where} must be an object with MsgType and MsgContent`);
     const type = element.MsgType;
-    if (typeof type !== 'string') throw new ApiError(6017, `${where}.MsgType must be a string`);
+    if (typeof type !== 'string') throw invalidParameter(`${where}.MsgType must be a string`);
     const rules = Object.hasOwn(ELEMENT_RULES, type) ? ELEMENT_RULES[type] : undefined;
-    if (rules === undefined) throw new ApiError(6017, `${where}.MsgType "${type}" is not a known element type`);
+    if (rules === undefined) throw invalidParameter(`${where}.MsgType "${type}" is not a known element type`);
     const content = element.MsgContent;
-    if (!isObject(content)) throw new ApiError(6017, `${where}.MsgContent must be an object`);
+    if (!isObject(content)) throw invalidParameter(`${where}.MsgContent must be an object`);
     checkFields(`${where}.MsgContent`, content, rules);
     if (type === 'TIMCustomElem' && ++customElements > 1)
-      throw new ApiError(6017, 'MsgBody may hold at most one TIMCustomElem');
+      throw invalidParameter('MsgBody may hold at most one TIMCustomElem');
     if (type === 'TIMImageElem') {
       if ((content.ImageInfoArray as unknown[]).length === 0)
-        throw new ApiError(6017, `${where}.MsgContent.ImageInfoArray must not be empty`);
+        throw invalidParameter(`${where}.MsgContent.ImageInfoArray must not be empty`);
       (content.ImageInfoArray as unknown[]).forEach((info, j) => {
         const infoWhere = `${where}.MsgContent.ImageInfoArray[${j}]`;
-        if (!isObject(info)) throw new ApiError(6017, `${infoWhere} must be an object`);
+        if (!isObject(info)) throw invalidParameter(`${infoWhere} must be an object`);
         checkFields(infoWhere, info, IMAGE_INFO_RULES);
       });
     }

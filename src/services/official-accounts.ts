@@ -2,7 +2,13 @@
  * official_account_open_http_svc: the official-account lifecycle (official-accounts.md §2, §4).
  */
 import { randomInt } from 'node:crypto';
-import { ApiError } from '../errors.ts';
+import {
+  badOfficialAccountId,
+  invalidParameter,
+  officialAccountIdTaken,
+  officialAccountNotFound,
+  tooManyOfficialAccounts,
+} from '../errors.ts';
 import type { OfficialAccountRecord } from '../store/records.ts';
 import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
@@ -37,7 +43,7 @@ export function checkProfileLimits(profile: OfficialAccountProfile): void {
   for (const [field, max] of Object.entries(PROFILE_LIMITS) as [keyof OfficialAccountProfile, number][]) {
     const value = profile[field];
     if (value !== undefined && utf8Bytes(value) > max) {
-      throw new ApiError(6017, `${field} exceeds ${max} bytes (got ${utf8Bytes(value)})`);
+      throw invalidParameter(`${field} exceeds ${max} bytes (got ${utf8Bytes(value)})`);
     }
   }
 }
@@ -60,10 +66,6 @@ function generateId(): string {
   return GENERATED_ID_PREFIX + suffix;
 }
 
-export function requireOfficialAccountService(ctx: ServiceContext): void {
-  if (!ctx.app.officialAccountEnabled) throw new ApiError(131000);
-}
-
 export interface CreateInput extends OfficialAccountProfile {
   Owner_Account: string;
   Name: string;
@@ -72,30 +74,29 @@ export interface CreateInput extends OfficialAccountProfile {
 }
 
 export async function createOfficialAccount(ctx: ServiceContext, input: CreateInput): Promise<{ id: string }> {
-  requireOfficialAccountService(ctx);
-  if (input.Name === '') throw new ApiError(6017, 'Name must not be empty');
   checkProfileLimits(input);
   const customId = input.OfficialAccountUserID;
   if (customId !== undefined) {
     const problem = customIdProblem(customId);
-    if (problem !== null) throw new ApiError(130007, `OfficialAccountUserID "${customId}" ${problem}`);
+    if (problem !== null) throw badOfficialAccountId(customId, problem);
   }
   const sdkappid = ctx.app.sdkappid;
   const ownerMissing = () =>
-    new ApiError(6017, `Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
-  const idTaken = () => new ApiError(130008, `OfficialAccountUserID "${customId}" is already in use`);
+    invalidParameter(`Owner_Account "${input.Owner_Account}" is not an imported account; import it first`);
   if (isOn(ctx, CALLBACKS.beforeCreate)) {
     // Checked before the webhook too, so the app backend is not asked about a doomed request.
     // Without the webhook the transaction's own checks, in the same order, answer alone.
-    if (!(await ctx.store.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account))
+    if (!(await ctx.store.reads.existingAccounts(sdkappid, [input.Owner_Account])).has(input.Owner_Account)) {
       throw ownerMissing();
-    if (customId !== undefined && (await ctx.store.getOfficialAccounts(sdkappid, [customId])).has(customId))
-      throw idTaken();
+    }
+    if (customId !== undefined && (await ctx.store.reads.officialAccountsCached(sdkappid, [customId])).has(customId)) {
+      throw officialAccountIdTaken(customId);
+    }
     await askBefore(
       ctx,
       CALLBACKS.beforeCreate,
       { Operator_Account: ctx.operator, Owner_Account: input.Owner_Account, Name: input.Name },
-      20006,
+      'refusedByApp',
     );
   }
 
@@ -114,7 +115,7 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
     };
     let id = customId;
     if (id !== undefined) {
-      if (!(await tx.insertOfficialAccount(sdkappid, { id, ...account }))) throw idTaken();
+      if (!(await tx.insertOfficialAccount(sdkappid, { id, ...account }))) throw officialAccountIdTaken(id);
     } else {
       // 62^10 suffixes: a clash is astronomically rare, but never answer with a taken ID.
       do id = generateId();
@@ -122,7 +123,7 @@ export async function createOfficialAccount(ctx: ServiceContext, input: CreateIn
     }
     // Last, so PostgreSQL holds the app row's lock only for the commit; throwing undoes the insert.
     if (!(await tx.takeOfficialAccountSlot(sdkappid, ctx.app.maxOfficialAccounts))) {
-      throw new ApiError(130010, `this app may have at most ${ctx.app.maxOfficialAccounts} official accounts`);
+      throw tooManyOfficialAccounts(ctx.app.maxOfficialAccounts);
     }
     await emitAfter(ctx, tx, CALLBACKS.afterCreate, id, {
       Official_Account: id,
@@ -184,11 +185,7 @@ export async function getOfficialAccountInfo(
   ids: readonly string[],
   filter: readonly string[] | undefined,
 ): Promise<InfoItem[]> {
-  requireOfficialAccountService(ctx);
-  if (ids.length === 0) throw new ApiError(6017, 'OfficialAccountIdList must not be empty');
-  if (ids.length > MAX_INFO_BATCH)
-    throw new ApiError(6017, `OfficialAccountIdList holds at most ${MAX_INFO_BATCH} IDs`);
-  const accounts = await ctx.store.getOfficialAccounts(ctx.app.sdkappid, ids);
+  const accounts = await ctx.store.reads.officialAccountsCached(ctx.app.sdkappid, ids);
   return ids.map((id): InfoItem => {
     const account = accounts.get(id);
     return account ? { id, found: true, info: selectBaseInfo(account, filter) } : { id, found: false };
@@ -197,10 +194,9 @@ export async function getOfficialAccountInfo(
 
 /** destroy_official_account: the account, its subscriptions and its history go together. */
 export async function destroyOfficialAccount(ctx: ServiceContext, id: string): Promise<OfficialAccountRecord> {
-  requireOfficialAccountService(ctx);
   return ctx.store.transaction(async (tx) => {
     const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
-    if (!account) throw new ApiError(130004, `official account "${id}" does not exist`);
+    if (!account) throw officialAccountNotFound(id);
     await tx.deleteOfficialAccount(ctx.app.sdkappid, id);
     await emitAfter(ctx, tx, CALLBACKS.afterDestroyed, id, {
       Official_Account: id,
@@ -225,12 +221,10 @@ export async function modifyOfficialAccount(
   id: string,
   input: ModifyInput,
 ): Promise<{ before: OfficialAccountRecord; after: OfficialAccountRecord }> {
-  requireOfficialAccountService(ctx);
-  if (input.Name === '') throw new ApiError(6017, 'Name must not be empty');
   checkProfileLimits(input);
   return ctx.store.transaction(async (tx) => {
     const before = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
-    if (!before) throw new ApiError(130004, `official account "${id}" does not exist`);
+    if (!before) throw officialAccountNotFound(id);
     const changes = {
       ...(input.Name !== undefined && { name: input.Name }),
       ...(input.Introduction !== undefined && { introduction: input.Introduction }),

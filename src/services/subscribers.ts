@@ -3,14 +3,14 @@
  * transaction as the subscription rows; get_subscriber_info pages by an ever-increasing
  * per-account sub_seq, so a deep page costs what the first does and nobody is seen twice.
  */
-import { ApiError } from '../errors.ts';
+import { invalidParameter, notSubscriber, officialAccountNotFound } from '../errors.ts';
 import type { OfficialAccountRecord, SubscriberEntry } from '../store/records.ts';
-import type { StoreTx } from '../store/store.ts';
+import type { Tx } from '../store/store.ts';
 import { CALLBACKS } from '../webhooks/commands.ts';
 import type { ServiceContext } from './context.ts';
 import { askBefore, emitAfter, isOn } from './events.ts';
-import { requireOfficialAccountService, selectBaseInfo } from './official-accounts.ts';
-import { MAX_BATCH, utf8Bytes } from './rules.ts';
+import { selectBaseInfo } from './official-accounts.ts';
+import { utf8Bytes } from './rules.ts';
 
 export const MAX_SUBSCRIBER_CUSTOM_STRING_BYTES = 3000;
 export const MAX_PAGE = 200;
@@ -18,15 +18,10 @@ export const MAX_PAGE = 200;
 /** Per-user outcome of add_subscriber / delete_subscriber: 0 failed, 1 done, 2 nothing to do. */
 export type SubscriberResult = 0 | 1 | 2;
 
-async function lockAccount(ctx: ServiceContext, tx: StoreTx, id: string): Promise<OfficialAccountRecord> {
+async function lockAccount(ctx: ServiceContext, tx: Tx, id: string): Promise<OfficialAccountRecord> {
   const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
-  if (!account) throw new ApiError(130004, `official account "${id}" does not exist`);
+  if (!account) throw officialAccountNotFound(id);
   return account;
-}
-
-function checkBatch(name: string, userIds: readonly string[]): void {
-  if (userIds.length === 0) throw new ApiError(6017, `${name} must not be empty`);
-  if (userIds.length > MAX_BATCH) throw new ApiError(6017, `${name} holds at most ${MAX_BATCH} users`);
 }
 
 /**
@@ -40,18 +35,16 @@ export async function addSubscribers(
   officialAccountId: string,
   userIds: readonly string[],
 ): Promise<{ results: { userId: string; result: SubscriberResult }[]; added: string[] }> {
-  requireOfficialAccountService(ctx);
-  checkBatch('SubscriberList', userIds);
   const sdkappid = ctx.app.sdkappid;
 
   const refused = new Set<string>();
   if (isOn(ctx, CALLBACKS.beforeAddSubscriber)) {
     // Ask only about users who could really be added now.
-    if (!(await ctx.store.getOfficialAccounts(sdkappid, [officialAccountId])).has(officialAccountId)) {
-      throw new ApiError(130004, `official account "${officialAccountId}" does not exist`);
+    if (!(await ctx.store.reads.officialAccountsCached(sdkappid, [officialAccountId])).has(officialAccountId)) {
+      throw officialAccountNotFound(officialAccountId);
     }
-    const already = await ctx.store.subscribedAmong(sdkappid, officialAccountId, userIds);
-    const imported = await ctx.store.existingAccounts(sdkappid, userIds);
+    const already = await ctx.store.reads.subscribedAmong(sdkappid, officialAccountId, userIds);
+    const imported = await ctx.store.reads.existingAccounts(sdkappid, userIds);
     const candidates = [...new Set(userIds)].filter((u) => imported.has(u) && !already.has(u));
     if (candidates.length > 0) {
       const verdict = await askBefore(
@@ -62,7 +55,7 @@ export async function addSubscribers(
           Operator_Account: ctx.operator,
           SubscribeAccountList: candidates.map((Subscriber_Account) => ({ Subscriber_Account })),
         },
-        20006,
+        'refusedByApp',
       );
       const list = verdict.go
         ? (verdict.reply?.RefusedSubscribers_Account ?? verdict.reply?.RefusedMembers_Account)
@@ -119,8 +112,6 @@ export async function deleteSubscribers(
   officialAccountId: string,
   userIds: readonly string[],
 ): Promise<{ results: { userId: string; result: SubscriberResult }[]; removed: string[] }> {
-  requireOfficialAccountService(ctx);
-  checkBatch('SubscriberToDel_Account', userIds);
   const sdkappid = ctx.app.sdkappid;
   return ctx.store.transaction(async (tx) => {
     await lockAccount(ctx, tx, officialAccountId);
@@ -140,7 +131,7 @@ export async function deleteSubscribers(
 /** AfterDeleteSubscriber for users who stopped being subscribers of one account. */
 export function emitUnsubscribed(
   ctx: ServiceContext,
-  tx: StoreTx,
+  tx: Tx,
   officialAccountId: string,
   userIds: readonly string[],
 ): Promise<void> {
@@ -158,10 +149,8 @@ export async function modifySubscriberInfo(
   userId: string,
   customString: string,
 ): Promise<void> {
-  requireOfficialAccountService(ctx);
   if (utf8Bytes(customString) > MAX_SUBSCRIBER_CUSTOM_STRING_BYTES) {
-    throw new ApiError(
-      6017,
+    throw invalidParameter(
       `CustomString exceeds ${MAX_SUBSCRIBER_CUSTOM_STRING_BYTES} bytes (got ${utf8Bytes(customString)})`,
     );
   }
@@ -169,7 +158,7 @@ export async function modifySubscriberInfo(
   await ctx.store.transaction(async (tx) => {
     await lockAccount(ctx, tx, officialAccountId);
     if (!(await tx.getSubscription(sdkappid, officialAccountId, userId))) {
-      throw new ApiError(130002, `"${userId}" is not a subscriber of official account "${officialAccountId}"`);
+      throw notSubscriber(userId, officialAccountId);
     }
     await tx.setSubscriptionCustomString(sdkappid, officialAccountId, userId, customString);
   });
@@ -184,14 +173,8 @@ export function decodeSubscriberCursor(next: string): number {
   if (next === '') return 0;
   const text = /^[A-Za-z0-9_-]+$/.test(next) ? Buffer.from(next, 'base64url').toString('latin1') : '';
   const match = /^s(\d{1,15})$/.exec(text);
-  if (!match) throw new ApiError(6017, 'Next is not a cursor returned by get_subscriber_info');
+  if (!match) throw invalidParameter('Next is not a cursor returned by get_subscriber_info');
   return Number(match[1]);
-}
-
-export function checkPageLimit(limit: number | undefined): number {
-  if (limit === undefined) return MAX_PAGE;
-  if (limit < 1 || limit > MAX_PAGE) throw new ApiError(6017, `Limit must be between 1 and ${MAX_PAGE}`);
-  return limit;
 }
 
 export async function getSubscriberInfo(
@@ -200,14 +183,13 @@ export async function getSubscriberInfo(
   limit: number | undefined,
   next: string,
 ): Promise<{ subscribers: SubscriberEntry[]; subscriberNum: number; next: string }> {
-  requireOfficialAccountService(ctx);
-  const pageSize = checkPageLimit(limit);
+  const pageSize = limit ?? MAX_PAGE;
   const after = decodeSubscriberCursor(next);
   const sdkappid = ctx.app.sdkappid;
   // One read transaction: the page and the total come from the same snapshot.
   return ctx.store.transaction(async (tx) => {
     const account = (await tx.getOfficialAccounts(sdkappid, [officialAccountId])).get(officialAccountId);
-    if (!account) throw new ApiError(130004, `official account "${officialAccountId}" does not exist`);
+    if (!account) throw officialAccountNotFound(officialAccountId);
     const rows = await tx.listSubscribers(sdkappid, officialAccountId, after, pageSize + 1);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
@@ -233,10 +215,8 @@ export async function getSubscribedOfficialAccounts(
   userId: string,
   options: SubscribedListOptions,
 ) {
-  requireOfficialAccountService(ctx);
-  const limit = checkPageLimit(options.limit);
+  const limit = options.limit ?? MAX_PAGE;
   const offset = options.offset ?? 0;
-  if (offset < 0) throw new ApiError(6017, 'Offset must not be negative');
   const sdkappid = ctx.app.sdkappid;
   const known = (options.selfInfoFilter ?? []).filter((f) => (SELF_INFO_FIELDS as readonly string[]).includes(f));
   const selfFields = known.length > 0 ? known : SELF_INFO_FIELDS;

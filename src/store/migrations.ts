@@ -4,8 +4,7 @@
  * Never edit a migration that has landed; add the next one.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-
-export type Dialect = 'sqlite' | 'postgres';
+import type { Dialect } from './sql/statement.ts';
 
 /** The migrations, for one dialect (only column types for auto-increment keys differ). */
 const migrations = (dialect: Dialect): Record<string, Migration> => ({

@@ -6,9 +6,9 @@
  */
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import { preparedName } from './statements.ts';
+import { preparedName } from './sql/statement.ts';
 import type { Database as Schema } from './schema.ts';
-import { KyselyStore } from './kysely-store.ts';
+import { SqlStore } from './sql-store.ts';
 import { migrateToLatest } from './migrations.ts';
 
 export interface PostgresOptions {
@@ -21,7 +21,7 @@ export interface PostgresOptions {
 
 const INT8_OID = 20;
 
-export async function openPostgresStore(options: PostgresOptions): Promise<KyselyStore> {
+export async function openPostgresStore(options: PostgresOptions): Promise<SqlStore> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -44,14 +44,13 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Kysel
     await kysely.destroy();
     throw e;
   }
-  return new KyselyStore('postgres', kysely);
+  return new SqlStore('postgres', kysely);
 }
 
 /**
  * Kysely sends every query as `client.query(text, values)`, which PostgreSQL parses and plans
- * anew each time. For the texts of Herald's own statements (statements.ts) the query goes out
- * named instead: node-postgres prepares it once per connection and afterwards only binds and
- * executes it.
+ * anew each time. A text that carries a statement name (sql/statement.ts) goes out named
+ * instead: node-postgres prepares it once per connection and afterwards only binds and executes it.
  */
 function preparingPool(pool: pg.Pool): PostgresPool {
   const wrap = (client: pg.PoolClient): PostgresPoolClient => ({

@@ -20,14 +20,14 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import type { Database as Schema } from './schema.ts';
-import { KyselyStore } from './kysely-store.ts';
+import { SqlStore } from './sql-store.ts';
 import { migrateToLatest } from './migrations.ts';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.ts';
 
 export const SQLITE_FILE = 'herald.sqlite';
 
 /** Opens (creating if needed) the database in `dataDir`, or an in-memory one for null. */
-export async function openSqliteStore(dataDir: string | null): Promise<KyselyStore> {
+export async function openSqliteStore(dataDir: string | null): Promise<SqlStore> {
   let file = ':memory:';
   if (dataDir !== null) {
     mkdirSync(dataDir, { recursive: true });
@@ -47,7 +47,7 @@ export async function openSqliteStore(dataDir: string | null): Promise<KyselySto
     await kysely.destroy();
     throw error;
   }
-  return new KyselyStore('sqlite', kysely);
+  return new SqlStore('sqlite', kysely);
 }
 
 /**

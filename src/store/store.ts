@@ -1,7 +1,8 @@
 /**
- * The store interface. Services depend on this and nothing below it; the SQLite and
- * PostgreSQL implementations satisfy it. Every command runs its writes inside one
- * `transaction`, so a failed command leaves nothing behind.
+ * What services may ask of a store. Every change runs inside `transaction()`, whose `Tx` is the
+ * only way to write rows; outside a transaction there is a short, named list of reads. The
+ * outbox (for the dispatcher), apps (for start-up and the CLI) and bulk transfer (export/import)
+ * are separate surfaces. How each path runs its SQL: src/store/README.md.
  */
 import type {
   AccountInput,
@@ -18,42 +19,35 @@ import type {
   SubscriberEntry,
   SubscriptionRecord,
 } from './records.ts';
+import type { Dialect } from './sql/statement.ts';
+import type { RowLock } from './tables/accounts.ts';
+import type { TableName } from './schema.ts';
 
-export type RowLock = 'none' | 'share' | 'update';
+export type { RowLock } from './tables/accounts.ts';
+export type { Dialect } from './sql/statement.ts';
+export { TABLES, type TableName } from './schema.ts';
 
-/** Tables in dependency order, with their key columns (the order rows are exported in). */
-export const TABLE_KEYS = {
-  apps: ['sdkappid'],
-  accounts: ['sdkappid', 'user_id'],
-  official_accounts: ['sdkappid', 'id'],
-  subscriptions: ['sdkappid', 'oa_id', 'user_id'],
-  messages: ['sdkappid', 'oa_id', 'seq'],
-  webhook_outbox: ['id'],
-} as const;
+/** Work to run once the transaction has committed, or rolled back. */
+export type TxHook = () => void | Promise<void>;
 
-export type TableName = keyof typeof TABLE_KEYS;
-export const TABLES = Object.keys(TABLE_KEYS) as TableName[];
+/** One transaction: everything written through it commits together or not at all. */
+export interface Tx {
+  /** Runs `hook` after a successful commit (e.g. ring a doorbell for what was written). */
+  onCommit(hook: TxHook): void;
+  /** Runs `hook` after a rollback (e.g. give back what was charged for the attempt). */
+  onRollback(hook: TxHook): void;
 
-export interface StoreTx {
   // accounts
   upsertAccounts(sdkappid: number, accounts: readonly AccountInput[], now: number): Promise<void>;
   /**
-   * The subset of `userIds` that are imported accounts of the app. Inside a transaction on
-   * PostgreSQL, 'share' keeps them from being deleted until commit and 'update' claims them for
-   * deletion (rows are locked in UserID order, so concurrent callers cannot deadlock).
+   * The subset of `userIds` that are imported accounts of the app. On PostgreSQL, 'share' keeps
+   * them from being deleted until commit and 'update' claims them for deletion.
    */
   existingAccounts(sdkappid: number, userIds: readonly string[], lock?: RowLock): Promise<Set<string>>;
   deleteAccounts(sdkappid: number, userIds: readonly string[]): Promise<void>;
 
   // official accounts
-  /** The app's official accounts, counted row by row (checks and tests; creates use the slot counter). */
-  countOfficialAccounts(sdkappid: number): Promise<number>;
-  /**
-   * Counts one more official account for the app unless it already has `max`: false then (the
-   * 130010 cap). A conditional increment of a counter kept on the app row, so a create costs the
-   * same with 10 or 100,000 accounts; on PostgreSQL it row-locks the app until commit, so it is
-   * the create transaction's last statement.
-   */
+  /** One more official account for the app unless it has `max` already (false: the 130010 cap). */
   takeOfficialAccountSlot(sdkappid: number, max: number): Promise<boolean>;
   /** Inserts the account; false when the ID is already taken (nothing written then). */
   insertOfficialAccount(sdkappid: number, account: NewOfficialAccount): Promise<boolean>;
@@ -68,16 +62,12 @@ export interface StoreTx {
   deleteOfficialAccount(sdkappid: number, id: string): Promise<boolean>;
 
   // subscriptions
-  /** The subset of `userIds` subscribed to the account. */
   subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>>;
   /** Subscribes new users (none may be subscribed yet) and raises SubscriberNum by as many. */
   addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number): Promise<void>;
-  /** Unsubscribes users (all must be subscribed) and lowers SubscriberNum by as many. */
+  /** Unsubscribes users and lowers SubscriberNum by as many as were subscribed. */
   removeSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<void>;
-  /**
-   * Removes every subscription of these users, keeping each account's SubscriberNum right;
-   * answers which users each account lost.
-   */
+  /** Removes every subscription of these users, keeping each SubscriberNum right; answers who each account lost. */
   removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>>;
   getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined>;
   setSubscriptionCustomString(
@@ -103,16 +93,13 @@ export interface StoreTx {
   ): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
 
   // messages
-  /** Takes the account's next message Seq and moves LastMsgTime to `time` (0: leave it); never repeats a Seq. */
+  /** Takes the account's next message Seq and moves LastMsgTime to `time` (0: leave it). */
   takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number>;
   insertMessage(sdkappid: number, message: NewMessage): Promise<void>;
   /** Settles a message that is still pending; false when it was not (already settled). */
   settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<boolean>;
-  /** Sends still pending (reserved, before-send webhook unanswered) that were made before `sentBefore`. */
-  listPendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]>;
   /** Moves LastMsgTime forward (never back). */
   touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void>;
-  /** A message of the account (in any state) with this Random and content hash sent at or after `since`. */
   findDuplicateMessage(
     sdkappid: number,
     officialAccountId: string,
@@ -146,37 +133,59 @@ export interface StoreTx {
   enqueueWebhook(event: NewOutboxEvent): Promise<void>;
 }
 
-/** The durable outbox as the dispatcher sees it. Times are Unix milliseconds. */
-export interface OutboxStore {
+/**
+ * Reads that run outside any transaction, each one statement on its own: checks made before a
+ * "before" webhook is asked, the quick duplicate check of a send, and background scans.
+ */
+export interface Reads {
   /**
-   * Takes up to `limit` due events, each the oldest pending event of its account, that no other
-   * dispatcher holds, and holds them until `now + leaseMs`.
+   * Cached on SQLite, where this process is the file's one writer: a row is dropped from memory
+   * when a transaction that wrote it commits. Read through on PostgreSQL (other nodes write too).
    */
-  claimWebhooks(now: number, leaseMs: number, limit: number): Promise<OutboxEvent[]>;
-  markWebhookDelivered(id: number, at: number): Promise<void>;
-  markWebhookFailed(id: number, error: string, nextAttemptAt: number): Promise<void>;
-  markWebhookCancelled(id: number, reason: string): Promise<void>;
-  /** When the next pending event falls due (null when none is pending). */
-  nextWebhookDue(): Promise<number | null>;
-  listWebhooks(filter: OutboxFilter): Promise<OutboxEvent[]>;
-  /** Deletes delivered and cancelled events older than `before`; answers how many. */
-  pruneWebhooks(before: number): Promise<number>;
+  officialAccountsCached(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>>;
+  existingAccounts(sdkappid: number, userIds: readonly string[]): Promise<Set<string>>;
+  subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>>;
+  findDuplicateMessage(
+    sdkappid: number,
+    officialAccountId: string,
+    random: number,
+    contentHash: string,
+    since: number,
+  ): Promise<MessageRecord | undefined>;
+  getMessages(
+    sdkappid: number,
+    officialAccountId: string,
+    seqs: readonly number[],
+  ): Promise<Map<number, MessageRecord>>;
+  /** Sends still pending (before-send webhook unanswered) made before `sentBefore`, in every app. */
+  pendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]>;
 }
 
-export interface Store extends StoreTx, OutboxStore {
-  readonly kind: 'sqlite' | 'postgres';
-  /** Runs `fn` in one transaction; a throw rolls everything back. */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
-
-  listApps(): Promise<AppRecord[]>;
-  getApp(sdkappid: number): Promise<AppRecord | undefined>;
-  /** Inserts the app, or replaces every setting of an existing one. */
-  putApp(app: AppRecord): Promise<void>;
-
+/** The durable outbox as the dispatcher and the inspection API see it. Times are Unix milliseconds. */
+export interface Outbox {
+  /** Takes up to `limit` due events, each the oldest pending one of its account, and leases them. */
+  claim(now: number, leaseMs: number, limit: number): Promise<OutboxEvent[]>;
+  markDelivered(id: number, at: number): Promise<void>;
+  markFailed(id: number, error: string, nextAttemptAt: number): Promise<void>;
+  markCancelled(id: number, reason: string): Promise<void>;
+  /** When the next pending event falls due (null when none is pending). */
+  nextDue(): Promise<number | null>;
+  list(filter: OutboxFilter): Promise<OutboxEvent[]>;
+  /** Deletes delivered and cancelled events older than `before`; answers how many. */
+  prune(before: number): Promise<number>;
   /** Called after a transaction that wrote outbox events commits (the dispatcher's doorbell). */
-  onWebhookEnqueued(listener: () => void): void;
+  onEnqueued(listener: () => void): void;
+}
 
-  // bulk transfer (herald export / import)
+export interface Apps {
+  list(): Promise<AppRecord[]>;
+  get(sdkappid: number): Promise<AppRecord | undefined>;
+  /** Inserts the app, or replaces every setting of an existing one. */
+  put(app: AppRecord): Promise<void>;
+}
+
+/** Whole tables in and out (herald export / import). */
+export interface BulkTransfer {
   /** Every row of a table in key order, read in pages so memory stays flat. */
   exportRows(table: TableName, pageSize?: number): AsyncIterable<Record<string, unknown>>;
   /** Inserts raw rows (as exportRows gives them) in one transaction. */
@@ -184,12 +193,22 @@ export interface Store extends StoreTx, OutboxStore {
   countRows(table: TableName): Promise<number>;
   /** Empties a table: only for undoing a failed import into a store that was empty. */
   deleteAllRows(table: TableName): Promise<void>;
-  /**
-   * After a bulk import: generated ids continue after the largest imported one, and counters
-   * kept beside the rows (each app's official-account count) are recounted from them.
-   */
+  /** After an import: generated ids continue after the largest imported one; counters are recounted. */
   finishImport(): Promise<void>;
+}
 
+export interface Store {
+  readonly kind: Dialect;
+  /**
+   * Runs `fn` in one transaction; a throw rolls everything back. A PostgreSQL deadlock victim is
+   * run again (at most three attempts), so `fn` must not have effects outside the transaction
+   * except through onCommit/onRollback hooks.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  readonly reads: Reads;
+  readonly outbox: Outbox;
+  readonly apps: Apps;
+  readonly transfer: BulkTransfer;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

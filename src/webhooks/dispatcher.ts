@@ -8,7 +8,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppRecord, OutboxEvent } from '../store/records.ts';
-import type { Store } from '../store/store.ts';
+import type { Outbox } from '../store/store.ts';
 import { callWebhook, webhookUrl } from './transport.ts';
 
 export interface DispatcherOptions {
@@ -38,14 +38,14 @@ export class WebhookDispatcher {
   private lastPrune = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly outbox: Outbox,
     private readonly options: DispatcherOptions,
   ) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.store.onWebhookEnqueued(() => this.wake());
+    this.outbox.onEnqueued(() => this.wake());
     this.loop = this.run();
   }
 
@@ -70,7 +70,7 @@ export class WebhookDispatcher {
       let claimed: OutboxEvent[] = [];
       const room = batch - this.inFlight.size;
       try {
-        if (room > 0) claimed = await this.store.claimWebhooks(Date.now(), leaseMs, room);
+        if (room > 0) claimed = await this.outbox.claim(Date.now(), leaseMs, room);
         // Deliveries run side by side: a receiver that hangs holds up only its own account.
         for (const event of claimed) {
           const delivery: Promise<void> = this.deliver(event)
@@ -90,7 +90,7 @@ export class WebhookDispatcher {
       if (this.woken) continue;
       let delay = pollMs;
       try {
-        const due = await this.store.nextWebhookDue();
+        const due = await this.outbox.nextDue();
         // Events that look due but could not be claimed are in flight (leased) or wait behind
         // their account's oldest event; a finished delivery wakes us, so a short floor avoids a
         // busy loop without delaying anything that is really due.
@@ -120,9 +120,9 @@ export class WebhookDispatcher {
     const { retryMs, maxRetryMs = 60_000, giveUpAfterMs = 24 * HOUR, timeoutMs } = this.options;
     const app = await this.options.getApp(event.sdkappid);
     const url = app?.webhook.url ?? null;
-    if (!app || url === null) return this.store.markWebhookCancelled(event.id, 'the app has no webhook URL any more');
+    if (!app || url === null) return this.outbox.markCancelled(event.id, 'the app has no webhook URL any more');
     if (app.webhook.off.includes(event.command))
-      return this.store.markWebhookCancelled(event.id, `${event.command} was switched off`);
+      return this.outbox.markCancelled(event.id, `${event.command} was switched off`);
 
     const target = webhookUrl(
       { ...app.webhook, url },
@@ -132,25 +132,25 @@ export class WebhookDispatcher {
       Math.floor(Date.now() / 1000),
     );
     const result = await callWebhook(target, event.body, timeoutMs);
-    if (result.ok) return this.store.markWebhookDelivered(event.id, Date.now());
+    if (result.ok) return this.outbox.markDelivered(event.id, Date.now());
 
     const now = Date.now();
     if (now - event.createdAt > giveUpAfterMs) {
       this.options.log.error({ id: event.id, command: event.command, error: result.error }, 'webhook event given up');
-      return this.store.markWebhookCancelled(event.id, `gave up: ${result.error}`);
+      return this.outbox.markCancelled(event.id, `gave up: ${result.error}`);
     }
     const delay = Math.min(maxRetryMs, retryMs * 2 ** Math.min(event.attempts, 20));
     this.options.log.warn(
       { id: event.id, command: event.command, attempt: event.attempts + 1, error: result.error },
       'webhook delivery failed; will retry',
     );
-    await this.store.markWebhookFailed(event.id, result.error, now + delay);
+    await this.outbox.markFailed(event.id, result.error, now + delay);
   }
 
   private async prune(): Promise<void> {
     const now = Date.now();
     if (now - this.lastPrune < HOUR) return;
     this.lastPrune = now;
-    await this.store.pruneWebhooks(now - (this.options.keepMs ?? 7 * 24 * HOUR));
+    await this.outbox.prune(now - (this.options.keepMs ?? 7 * 24 * HOUR));
   }
 }

@@ -1,33 +1,93 @@
 /**
- * A Command is plain data: where it lives on the wire, its schema, the code its schema
- * violations answer with, its default rate limit, and `run`, which adapts the validated body
- * to a service call and shapes the answer's fields.
+ * One declaration per command: where it lives on the wire, its request and response schemas,
+ * the codes its refusals use, whether it needs the official-account service, its documented
+ * rate, and the handler that adapts the validated body to a service call and shapes the answer.
+ * The pipeline runs it (pipeline.ts); the schemas also give the handler its types.
  */
-import type { Static, TSchema } from '@sinclair/typebox';
-import type { ErrorCode } from '../errors.ts';
+import type { Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
+import type { ErrorName } from '../errors.ts';
+import type { LimitedCommand } from '../limits/rate-limits.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { compile, type Validator } from './schemas/validate.ts';
+import { okSchema } from './envelope.ts';
+import { compile, type Validator } from './schema/validate.ts';
 
-export type ResponseFields = Record<string, unknown>;
+export const ACCOUNT_SERVICE = 'im_open_login_svc';
+export const OFFICIAL_ACCOUNT_SERVICE = 'official_account_open_http_svc';
+export const ADMIN_SERVICE = 'herald_admin';
+export type ServiceName = typeof ACCOUNT_SERVICE | typeof OFFICIAL_ACCOUNT_SERVICE | typeof ADMIN_SERVICE;
 
-export interface Command<T extends TSchema = TSchema> {
-  service: string;
+export interface CommandDeclaration<Req extends TSchema, Res extends TProperties> {
+  service: ServiceName;
   name: string;
-  /** Code for a body that does not match the schema (70402 accounts, 6017 official accounts). */
-  invalidCode: ErrorCode;
-  /** Code for a non-admin caller (70403 on account APIs, 60010 elsewhere). */
-  adminCode: ErrorCode;
+  /** One line for the API reference. */
+  summary: string;
+  /** Tencent's page for the command (none for Herald's own). */
+  docs: string | null;
+  request: Req;
+  /** The answer's fields besides ActionStatus, ErrorCode and ErrorInfo. */
+  response: TObject<Res>;
+  /** A body that breaks the request schema (6017 on official-account APIs, 70402 on account APIs). */
+  invalidError: Extract<ErrorName, 'invalidParameter' | 'invalidAccountParameter'>;
+  /** A caller who is not an app admin (60010; 70403 on account APIs). */
+  adminError: Extract<ErrorName, 'adminRequired' | 'accountAdminRequired'>;
+  /** An exception nobody expected (10004; 70500 on account APIs). */
+  internalError: Extract<ErrorName, 'internalError' | 'accountInternalError'>;
+  /** Refused with 131000 while the app's official-account service is off. */
+  needsOfficialAccountService: boolean;
   /** Documented calls per second per app. */
   defaultRate: number;
-  validate: Validator<T>;
-  run(ctx: ServiceContext, body: Static<T>): Promise<ResponseFields>;
+  handle(ctx: ServiceContext, body: Static<Req>): Promise<Static<TObject<Res>>>;
 }
 
-export function defineCommand<T extends TSchema>(spec: Omit<Command<T>, 'validate'> & { schema: T }): Command {
-  const { schema, ...rest } = spec;
-  return { ...rest, validate: compile(schema) } as unknown as Command;
+export interface Command
+  extends Omit<CommandDeclaration<TSchema, TProperties>, 'handle' | 'defaultRate'>,
+    LimitedCommand {
+  /** The whole successful answer, envelope included, with no other field. */
+  readonly answer: TSchema;
+  validate: Validator<TSchema>;
+  handle(ctx: ServiceContext, body: unknown): Promise<object>;
+}
+
+export function defineCommand<Req extends TSchema, Res extends TProperties>(
+  declaration: CommandDeclaration<Req, Res>,
+): Command {
+  return {
+    ...(declaration as unknown as CommandDeclaration<TSchema, TProperties>),
+    key: commandKey(declaration.service, declaration.name),
+    answer: okSchema(declaration.response),
+    validate: compile(declaration.request),
+    handle: declaration.handle as Command['handle'],
+  };
 }
 
 export function commandKey(service: string, name: string): string {
   return `${service}/${name}`;
 }
+
+/** What every command of a service shares. */
+export const ACCOUNT_COMMAND = {
+  service: ACCOUNT_SERVICE,
+  invalidError: 'invalidAccountParameter',
+  adminError: 'accountAdminRequired',
+  internalError: 'accountInternalError',
+  needsOfficialAccountService: false,
+} as const;
+
+export const OFFICIAL_ACCOUNT_COMMAND = {
+  service: OFFICIAL_ACCOUNT_SERVICE,
+  invalidError: 'invalidParameter',
+  adminError: 'adminRequired',
+  internalError: 'internalError',
+  needsOfficialAccountService: true,
+  defaultRate: 200,
+} as const;
+
+export const ADMIN_COMMAND = {
+  service: ADMIN_SERVICE,
+  invalidError: 'invalidParameter',
+  adminError: 'adminRequired',
+  internalError: 'internalError',
+  needsOfficialAccountService: false,
+  docs: null,
+  defaultRate: 200,
+} as const;

@@ -1,19 +1,20 @@
 /**
  * One REST call, end to end, in the check order of platform.md §1.6 (first failure wins):
- * method → route shape → sdkappid → identifier/usersig/contenttype → UserSig → admin →
- * command → rate limit → JSON body → schema → command. Knows nothing of Fastify: it takes the
- * request's parts and returns the envelope (always answered with HTTP 200).
+ * method → sdkappid → identifier/usersig/contenttype → UserSig → admin → command →
+ * official-account service on (131000) → rate limit → JSON body → schema → the command. Knows
+ * nothing of Fastify: it takes the request's parts and returns the envelope (always HTTP 200).
  */
-import { ApiError } from '../errors.ts';
 import type { AppRegistry } from '../auth/apps.ts';
 import type { UserSigVerifier } from '../auth/verifier.ts';
+import { ApiError, badQuery, methodNotAllowed, unknownCommand, unknownSdkAppId, type ErrorName } from '../errors.ts';
+import type { AuthFailureLimits } from '../limits/auth-failures.ts';
+import type { RateLimits } from '../limits/rate-limits.ts';
+import type { SendLimiter, Webhooks } from '../services/context.ts';
 import type { AppRecord } from '../store/records.ts';
-import type { Webhooks } from '../services/context.ts';
 import type { Store } from '../store/store.ts';
-import { commandKey, type Command } from './command.ts';
-import { fail, ok, type Envelope } from './envelope.ts';
-import type { AccountSendLimits, AuthFailureLimits, RateLimits } from './limits.ts';
 import { checkBodyValues, parseBody } from './body.ts';
+import { ACCOUNT_SERVICE, type Command, commandKey } from './command.ts';
+import { type Envelope, fail, ok } from './envelope.ts';
 import { readQuery } from './query.ts';
 
 export interface CallRequest {
@@ -39,14 +40,20 @@ export interface PipelineDeps {
   verifier: UserSigVerifier;
   registry: Map<string, Command>;
   limits: RateLimits;
-  sendLimits: AccountSendLimits;
+  sendLimits: SendLimiter;
   authFailures: AuthFailureLimits;
   webhooks: Webhooks;
   store: Store;
   now(): number;
 }
 
-const ACCOUNT_SERVICE = 'im_open_login_svc';
+/** The codes of a service whose command is unknown (the account service has codes of its own). */
+function serviceError(service: string, kind: 'admin' | 'internal'): ErrorName {
+  const accounts = service === ACCOUNT_SERVICE;
+  if (kind === 'admin') return accounts ? 'accountAdminRequired' : 'adminRequired';
+  return accounts ? 'accountInternalError' : 'internalError';
+}
+
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -56,32 +63,33 @@ export class Pipeline {
       outcome.envelope = await this.run(req, outcome);
     } catch (e) {
       if (e instanceof ApiError) {
-        outcome.envelope = fail(e.code, e.info);
+        outcome.envelope = fail(e);
       } else {
         outcome.internalError = e;
-        outcome.envelope = fail(req.service === ACCOUNT_SERVICE ? 70500 : 10004);
+        const command = this.deps.registry.get(commandKey(req.service, req.command));
+        outcome.envelope = fail(new ApiError(command?.internalError ?? serviceError(req.service, 'internal')));
       }
     }
     return outcome;
   }
 
   private async run(req: CallRequest, outcome: CallOutcome): Promise<Envelope> {
-    if (req.method !== 'POST') throw new ApiError(60002, `method ${req.method} is not allowed; use POST`);
+    if (req.method !== 'POST') throw methodNotAllowed(req.method);
     const query = readQuery(req.query);
 
-    if (query.sdkappid === undefined || query.sdkappid === '') throw new ApiError(60012);
-    const sdkappid = /^\d{1,10}$/.test(query.sdkappid) ? Number(query.sdkappid) : NaN;
+    if (query.sdkappid === undefined || query.sdkappid === '') throw new ApiError('sdkAppIdMissing');
+    const sdkappid = /^\d{1,10}$/.test(query.sdkappid) ? Number(query.sdkappid) : Number.NaN;
     const app: AppRecord | undefined = Number.isNaN(sdkappid) ? undefined : await this.deps.apps.get(sdkappid);
-    if (app === undefined) throw new ApiError(60006, `SDKAppID ${query.sdkappid} is not an app on this server`);
+    if (app === undefined) throw unknownSdkAppId(query.sdkappid);
     outcome.sdkappid = sdkappid;
 
-    if (!query.identifier) throw new ApiError(60025, 'identifier is missing from the URL');
-    if (!query.usersig) throw new ApiError(60025, 'usersig is missing from the URL');
+    if (!query.identifier) throw badQuery('identifier is missing from the URL');
+    if (!query.usersig) throw badQuery('usersig is missing from the URL');
     if (query.contenttype !== undefined && query.contenttype.toLowerCase() !== 'json') {
-      throw new ApiError(60025, 'contenttype must be json');
+      throw badQuery('contenttype must be json');
     }
     const caller = `${req.clientIp}|${sdkappid}`;
-    if (this.deps.authFailures.blocked(caller)) throw new ApiError(70050);
+    if (this.deps.authFailures.blocked(caller)) throw new ApiError('tooManyAuthFailures');
     try {
       this.deps.verifier.verify({
         sdkappid,
@@ -98,16 +106,20 @@ export class Pipeline {
 
     const command = this.deps.registry.get(commandKey(req.service, req.command));
     if (!app.admins.includes(query.identifier)) {
-      throw new ApiError(command?.adminCode ?? (req.service === ACCOUNT_SERVICE ? 70403 : 60010));
+      throw new ApiError(command?.adminError ?? serviceError(req.service, 'admin'));
     }
-    if (command === undefined) throw new ApiError(60009, `unknown command ${req.service}/${req.command}`);
-    if (!(await this.deps.limits.allow(app, command))) throw new ApiError(60007);
+    if (command === undefined) throw unknownCommand(req.service, req.command);
+    // A switched-off service answers the same whatever the body says, and costs no allowance.
+    if (command.needsOfficialAccountService && !app.officialAccountEnabled) {
+      throw new ApiError('officialAccountServiceOff');
+    }
+    if (!(await this.deps.limits.allow(app, command))) throw new ApiError('rateLimited');
 
     const body = parseBody(req.body);
-    checkBodyValues(body, command.invalidCode);
+    checkBodyValues(body, command.invalidError);
     const validation = command.validate(body);
-    if (!validation.ok) throw new ApiError(command.invalidCode, validation.problem);
-    const fields = await command.run(
+    if (!validation.ok) throw new ApiError(command.invalidError, validation.problem);
+    const fields = await command.handle(
       {
         app,
         operator: query.identifier,

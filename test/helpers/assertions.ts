@@ -1,16 +1,20 @@
-/** Assertions every test file uses on Tencent envelopes, and byte-exact strings for limits. */
+/** The assertions every test file uses on Tencent envelopes, and byte-exact strings for limits. */
 import assert from 'node:assert/strict';
 import type { Envelope } from './harness.ts';
 
-export function assertOk(res: Envelope): void {
+/** A success envelope; answers it, so a call can be checked and used in one expression. */
+export function assertOk(res: Envelope): Envelope {
   assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res).slice(0, 500)}`);
   assert.equal(res.ActionStatus, 'OK');
   assert.equal(res.ErrorInfo, '');
+  return res;
 }
 
 export interface FailExpectations {
   /** ErrorInfo must contain this text or match this pattern. */
   info?: RegExp | string | undefined;
+  /** ErrorInfo must be exactly this (an app-defined refusal passes the app's text on as it is). */
+  exactInfo?: string;
   /** Response fields a failure must not carry (a refused send has no MsgKey, …). */
   absent?: readonly string[];
   /** Prefix for the assertion message. */
@@ -25,6 +29,7 @@ export function assertFail(res: Envelope, code: number, expect: FailExpectations
   assert.notEqual(res.ErrorInfo, '');
   for (const field of expect.absent ?? [])
     assert.equal(res[field], undefined, `${context}a failure carries no ${field}`);
+  if (expect.exactInfo !== undefined) assert.equal(res.ErrorInfo, expect.exactInfo);
   if (typeof expect.info === 'string')
     assert.ok(
       res.ErrorInfo.includes(expect.info),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api } from 'tls-sig-api-v2';
 import { startHerald, type Herald, type HeraldOptions } from '../../src/server.ts';
+import { checkAnswer } from './answers.ts';
 
 export const SDKAPPID = 1400000000;
 export const SECRET_KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
@@ -175,7 +176,9 @@ export class Client {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     if (response.status !== 200) throw new Error(`HTTP ${response.status} from ${service}/${command}`);
-    return (await response.json()) as Envelope;
+    const answer = (await response.json()) as Envelope;
+    checkAnswer(service, command, answer);
+    return answer;
   }
 
   account(command: string, body: unknown = {}): Promise<Envelope> {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { NewAppOptions } from '../../src/auth/apps.ts';
 import { ADMIN, SDKAPPID, SECRET_KEY, type Client, type Envelope } from './harness.ts';
+import { assertOk } from './assertions.ts';
 import type { Json, ReceivedCall } from './webhook-receiver.ts';
 
 export const CB = {
@@ -32,20 +33,6 @@ export const CUSTOM = { MsgType: 'TIMCustomElem', MsgContent: { Desc: 'CustomEle
 /** The test app (SDKAPPID, admin ADMIN) with these webhook settings. */
 export function webhookApp(webhook: NonNullable<NewAppOptions['webhook']>, sdkappid = SDKAPPID): NewAppOptions {
   return { sdkappid, secretKey: SECRET_KEY, admins: [ADMIN], webhook };
-}
-
-export function assertOk(res: Envelope): void {
-  assert.equal(res.ErrorCode, 0, `expected OK, got ${JSON.stringify(res).slice(0, 500)}`);
-  assert.equal(res.ActionStatus, 'OK');
-  assert.equal(res.ErrorInfo, '');
-}
-
-export function assertFail(res: Envelope, code: number, info?: string): void {
-  assert.equal(res.ErrorCode, code, `expected ${code}, got ${JSON.stringify(res).slice(0, 500)}`);
-  assert.equal(res.ActionStatus, 'FAIL');
-  assert.equal(typeof res.ErrorInfo, 'string');
-  if (info !== undefined) assert.equal(res.ErrorInfo, info);
-  else assert.notEqual(res.ErrorInfo, '');
 }
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');

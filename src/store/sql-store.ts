@@ -1,0 +1,98 @@
+/**
+ * The Store, written once for SQLite and PostgreSQL: sqlite.ts and postgres.ts only connect and
+ * hand over a Kysely instance. Transactions run their hooks here; the SQLite store also keeps
+ * the official-account read cache (account-cache.ts).
+ */
+import type { Kysely } from 'kysely';
+import { OfficialAccountCache } from './account-cache.ts';
+import { SqlBulkTransfer } from './bulk-transfer.ts';
+import { SqlReads } from './reads.ts';
+import type { OutboxFilter } from './records.ts';
+import type { Database } from './schema.ts';
+import { SqlRunner } from './sql/runner.ts';
+import type { Dialect } from './sql/statement.ts';
+import { SqlTx, type TxEffects } from './sql-tx.ts';
+import type { Apps, Outbox, Store, Tx } from './store.ts';
+import * as apps from './tables/apps.ts';
+import * as outbox from './tables/webhook-outbox.ts';
+
+/** Deadlock detected / serialization failure: the transaction was rolled back and can be run again. */
+function isRetryable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+const MAX_ATTEMPTS = 3;
+
+export class SqlStore implements Store {
+  readonly reads: SqlReads;
+  readonly outbox: Outbox;
+  readonly apps: Apps;
+  readonly transfer: SqlBulkTransfer;
+  private readonly effects: TxEffects;
+  private readonly outboxListeners: (() => void)[] = [];
+
+  constructor(
+    readonly kind: Dialect,
+    private readonly kysely: Kysely<Database>,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    const cache = kind === 'sqlite' ? new OfficialAccountCache() : null;
+    this.effects = {
+      forgetAccounts: cache && ((keys) => cache.invalidate(keys)),
+      outboxWritten: () => {
+        for (const listener of this.outboxListeners) listener();
+      },
+    };
+    this.reads = new SqlReads(new SqlRunner(kysely, kind), cache);
+    this.transfer = new SqlBulkTransfer(kysely, kind, cache);
+    this.apps = {
+      list: () => apps.list(kysely),
+      get: (sdkappid) => apps.get(kysely, sdkappid),
+      put: (app) => apps.put(kysely, app),
+    };
+    this.outbox = {
+      claim: (now, leaseMs, limit) => outbox.claim(kysely, kind === 'postgres', now, leaseMs, limit),
+      markDelivered: (id, at) => outbox.markDelivered(kysely, id, at),
+      markFailed: (id, error, nextAttemptAt) => outbox.markFailed(kysely, id, error, nextAttemptAt),
+      markCancelled: (id, reason) => outbox.markCancelled(kysely, id, reason),
+      nextDue: () => outbox.nextDue(kysely),
+      list: (filter: OutboxFilter) => outbox.list(kysely, filter),
+      prune: (before) => outbox.prune(kysely, before),
+      onEnqueued: (listener) => {
+        this.outboxListeners.push(listener);
+      },
+    };
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let tx: SqlTx | undefined;
+      let result: T;
+      try {
+        result = await this.kysely.transaction().execute((trx) => {
+          tx = new SqlTx(new SqlRunner(trx, this.kind), this.effects);
+          return fn(tx);
+        });
+      } catch (e) {
+        // The original failure is what the caller sees; a failing rollback hook does not replace it.
+        await tx?.settled(false);
+        // PostgreSQL may pick this transaction as a deadlock victim; it is safe to run again.
+        if (attempt < MAX_ATTEMPTS && isRetryable(e)) continue;
+        throw e;
+      }
+      const hookFailure = await (tx as SqlTx).settled(true);
+      if (hookFailure !== undefined) throw hookFailure;
+      return result;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.kysely.selectFrom('apps').select('sdkappid').limit(1).execute();
+  }
+
+  async close(): Promise<void> {
+    await this.kysely.destroy();
+    await this.onClose();
+  }
+}

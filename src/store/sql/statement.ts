@@ -1,0 +1,162 @@
+/**
+ * Hand-written statements: SQL text written once in the subset both stores speak, with `?`
+ * placeholders (PostgreSQL's `$n` form is derived once), a name, and the number of parameters
+ * it takes. On PostgreSQL the name travels inside the text as a leading comment
+ * (`/*herald:name*\/`), which postgres.ts reads to keep the statement prepared per connection.
+ *
+ * Rule for authors: never put a literal `?` in the text (no string literals holding one); every
+ * `?` is a parameter.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+export class Statement {
+  /** How many parameters a call must pass (the `?` in the text). */
+  readonly arity: number;
+  private readonly sqlite: string;
+  private readonly postgres: string;
+
+  /**
+   * `options.postgres`: another text for PostgreSQL (still with `?`), where the two differ (row
+   * locks, `greatest` for SQLite's two-argument `max`). `options.prepared: false` sends the
+   * statement unnamed on PostgreSQL: parsed and planned each time, nothing kept per connection.
+   */
+  constructor(
+    readonly name: string,
+    text: string,
+    options: { postgres?: string; prepared?: boolean } = {},
+  ) {
+    this.arity = countPlaceholders(text);
+    const postgres = options.postgres ?? text;
+    if (countPlaceholders(postgres) !== this.arity)
+      throw new Error(`${name}: the PostgreSQL text takes other parameters`);
+    this.sqlite = text;
+    let n = 0;
+    const numbered = postgres.replace(/\?/g, () => `$${++n}`);
+    this.postgres = options.prepared === false ? numbered : `${PREPARED_PREFIX}${name}*/ ${numbered}`;
+  }
+
+  text(dialect: Dialect): string {
+    return dialect === 'sqlite' ? this.sqlite : this.postgres;
+  }
+}
+
+const PREPARED_PREFIX = '/*herald:';
+
+/** The prepared-statement name a PostgreSQL text carries, if any (see Statement). */
+export function preparedName(text: string): string | undefined {
+  if (!text.startsWith(PREPARED_PREFIX)) return undefined;
+  return text.slice(PREPARED_PREFIX.length, text.indexOf('*/'));
+}
+
+function countPlaceholders(text: string): number {
+  let n = 0;
+  for (const c of text) if (c === '?') n++;
+  return n;
+}
+
+/**
+ * A select whose rows come back as one JSON text (SQLite) or json value (PostgreSQL): an array
+ * of arrays, one per row, values in `columns` order. better-sqlite3 turns each value it reads
+ * into a JavaScript value at ~0.4 µs apiece; a page of 101 subscribers took ~270 µs as row
+ * objects and ~130 µs as JSON arrays parsed by V8 and keyed in a loop (BENCHMARKS.md). The
+ * aggregate promises no order, so rows are sorted here by `order`. `select` must name exactly
+ * `columns`, in that order.
+ */
+export class JsonRowsStatement extends Statement {
+  readonly order: { column: string; descending?: boolean } | undefined;
+
+  constructor(
+    name: string,
+    readonly columns: readonly string[],
+    select: string,
+    options: { order?: { column: string; descending?: boolean }; prepared?: boolean } = {},
+  ) {
+    const values = columnList(columns);
+    super(name, `select json_group_array(json_array(${values})) as rows from (${select})`, {
+      postgres: `select coalesce(json_agg(json_build_array(${values})), '[]') as rows from (${select}) as t`,
+      ...(options.prepared !== undefined && { prepared: options.prepared }),
+    });
+    this.order = options.order;
+  }
+
+  /** The rows of this statement's result, as objects keyed by column name. */
+  decode<R>(value: unknown): R[] {
+    if (value === undefined || value === null) return [];
+    const arrays = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[][];
+    const { columns } = this;
+    const rows = new Array<Record<string, unknown>>(arrays.length);
+    for (let r = 0; r < arrays.length; r++) {
+      const values = arrays[r] as unknown[];
+      const row: Record<string, unknown> = {};
+      for (let c = 0; c < columns.length; c++) row[columns[c] as string] = values[c];
+      rows[r] = row;
+    }
+    if (this.order !== undefined) {
+      const { column, descending } = this.order;
+      const sign = descending ? -1 : 1;
+      rows.sort((a, b) => sign * ((a[column] as number) - (b[column] as number)));
+    }
+    return rows as R[];
+  }
+}
+
+/** Lists up to this long stay prepared on PostgreSQL; longer ones go out unnamed. */
+const MAX_PREPARED_LIST = 10;
+
+/**
+ * A statement with a list of `?` whose length varies per call (`IN (…)`, multi-row VALUES). The
+ * statement for each length is built once, named `<name>.<length>`; lengths are bounded by the
+ * callers' batch limits. Only short lists stay prepared on PostgreSQL, so a connection keeps a few
+ * dozen statements rather than one per batch size up to 100.
+ */
+export class ListStatement<S extends Statement = Statement> {
+  private readonly byLength = new Map<number, S>();
+
+  /** `build(name, list, prepared)` makes the statement for `list`: `n` copies of `item`, comma separated. */
+  constructor(
+    private readonly name: string,
+    private readonly build: (name: string, list: string, prepared: boolean) => S,
+    private readonly item = '?',
+  ) {}
+
+  of(n: number): S {
+    let statement = this.byLength.get(n);
+    if (statement === undefined) {
+      const list = Array.from({ length: n }, () => this.item).join(', ');
+      statement = this.build(`${this.name}.${n}`, list, n <= MAX_PREPARED_LIST);
+      this.byLength.set(n, statement);
+    }
+    return statement;
+  }
+}
+
+/** `"a", "b", …`: columns are always named, never `*` (a prepared `select *` breaks once a migration adds one). */
+export function columnList(columns: readonly string[]): string {
+  return columns.map((c) => `"${c}"`).join(', ');
+}
+
+/**
+ * An INSERT whose text and parameters come from one column list, so they cannot drift apart:
+ * `values(row)` answers the parameters in the order the text names the columns.
+ */
+export function insertInto<C extends string>(name: string, table: string, columns: readonly C[], tail = '') {
+  const placeholders = columns.map(() => '?').join(', ');
+  return {
+    statement: new Statement(name, `insert into ${table} (${columnList(columns)}) values (${placeholders})${tail}`),
+    values: (row: Record<C, unknown>): unknown[] => columns.map((c) => row[c]),
+  };
+}
+
+/**
+ * The full column list of a table, checked by the compiler against the table's row type: a
+ * column missing from the list, or named twice, is a type error.
+ */
+export function allColumns<Row>() {
+  return <const C extends readonly (keyof Row & string)[]>(
+    columns: C &
+      ([Exclude<keyof Row, C[number]>] extends [never] ? unknown : { missing: Exclude<keyof Row, C[number]> }),
+  ): C => {
+    if (new Set(columns).size !== columns.length) throw new Error(`a column is named twice in ${columns.join(', ')}`);
+    return columns;
+  };
+}

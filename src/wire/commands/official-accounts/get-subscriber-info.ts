@@ -1,0 +1,52 @@
+/** official_account_open_http_svc/get_subscriber_info */
+import { Type } from '@sinclair/typebox';
+import { getSubscriberInfo, MAX_PAGE } from '../../../services/subscribers.ts';
+import { defineCommand, OFFICIAL_ACCOUNT_COMMAND } from '../../command.ts';
+import { OfficialAccountId } from '../../schema/fields.ts';
+import { MsgFlag } from '../../schema/official-account.ts';
+
+export default defineCommand({
+  ...OFFICIAL_ACCOUNT_COMMAND,
+  name: 'get_subscriber_info',
+  summary: 'One page of an official account’s subscribers, in subscription order, with a cursor',
+  docs: 'https://www.tencentcloud.com/document/product/1047/60759',
+  request: Type.Object({
+    Official_Account: OfficialAccountId,
+    Limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PAGE,
+        errorMessage: `Limit must be between 1 and ${MAX_PAGE}`,
+        description: `default ${MAX_PAGE}`,
+      }),
+    ),
+    Next: Type.Optional(Type.String({ description: 'the cursor of the previous page; "" or absent for the first' })),
+  }),
+  response: Type.Object({
+    Next: Type.String({ description: '"" when no page follows' }),
+    SubscriberNum: Type.Integer(),
+    SubscriberList: Type.Array(
+      Type.Object({
+        Subscriber_Account: Type.String(),
+        SubscribeTime: Type.Integer(),
+        CustomString: Type.String(),
+        MsgFlag,
+        LastSendMsgTime: Type.Integer(),
+      }),
+    ),
+  }),
+  async handle(ctx, body) {
+    const page = await getSubscriberInfo(ctx, body.Official_Account, body.Limit, body.Next ?? '');
+    return {
+      Next: page.next,
+      SubscriberNum: page.subscriberNum,
+      SubscriberList: page.subscribers.map((s) => ({
+        Subscriber_Account: s.userId,
+        SubscribeTime: s.subscribeTime,
+        CustomString: s.customString,
+        MsgFlag: s.msgFlag,
+        LastSendMsgTime: s.lastSendMsgTime,
+      })),
+    };
+  },
+});
