@@ -5,6 +5,7 @@
  * the `OfficialAccount` alias, lowering MaxSubscriberNum) and what account_delete does to
  * subscriptions and ownership.
  */
+import { ALL_FILTER_FIELDS, BASE_FIELDS } from './helpers/spec-fields.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -23,18 +24,7 @@ import { assertFail as failWith, assertOk, exactBytes } from './helpers/assertio
 const CJK = '中'; // 3 bytes
 const EMOJI = '😀'; // 4 bytes
 
-const BASE_FIELDS = [
-  'CreateTime',
-  'Name',
-  'Owner_Account',
-  'LastMsgTime',
-  'SubscriberNum',
-  'Introduction',
-  'FaceUrl',
-  'Organization',
-  'CustomString',
-];
-const SNAPSHOT_FIELDS = [...BASE_FIELDS, 'MaxSubscriberNum'];
+const SNAPSHOT_FIELDS = ALL_FILTER_FIELDS;
 const LIMITS = { Name: 150, Introduction: 400, FaceUrl: 500, Organization: 500, CustomString: 3000 } as const;
 type LimitedField = keyof typeof LIMITS;
 

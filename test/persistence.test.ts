@@ -2,6 +2,7 @@
  * Durability across restarts (in-process and through the `herald` CLI as a child process), the
  * start-up banner, configuration errors, `herald usersig` and `herald app add|list`.
  */
+import { ALL_FILTER_FIELDS } from './helpers/spec-fields.ts';
 import { checkAnswer } from './helpers/answers.ts';
 import { assertOk } from './helpers/assertions.ts';
 import { countOfficialAccounts } from './helpers/store-checks.ts';
@@ -232,18 +233,7 @@ for (const store of stores()) {
         });
         assertOk(generated);
         const ids = ['@TOA#_durable', generated.OfficialAccountUserID as string];
-        const filter = [
-          'CreateTime',
-          'Name',
-          'Owner_Account',
-          'LastMsgTime',
-          'SubscriberNum',
-          'Introduction',
-          'FaceUrl',
-          'Organization',
-          'CustomString',
-          'MaxSubscriberNum',
-        ];
+        const filter = ALL_FILTER_FIELDS;
         const read = async (h: TestHerald) => {
           const res = await h.admin.official('get_official_account_info', {
             OfficialAccountIdList: ids.map((Official_Account) => ({ Official_Account })),

@@ -4,6 +4,7 @@
  * get_subscribed_official_account_list (offset paging), plus the SubscriberNum invariant under
  * mixed and concurrent changes.
  */
+import { BASE_FIELDS } from './helpers/spec-fields.ts';
 import { assertFail, assertOk } from './helpers/assertions.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -19,17 +20,6 @@ import {
 const CJK = '中'; // 3 bytes
 const EMOJI = '😀'; // 4 bytes
 
-const BASE_FIELDS = [
-  'CreateTime',
-  'Name',
-  'Owner_Account',
-  'LastMsgTime',
-  'SubscriberNum',
-  'Introduction',
-  'FaceUrl',
-  'Organization',
-  'CustomString',
-];
 const SUBSCRIBER_FIELDS = ['Subscriber_Account', 'SubscribeTime', 'CustomString', 'MsgFlag', 'LastSendMsgTime'];
 
 type Item = Record<string, unknown>;

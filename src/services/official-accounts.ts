@@ -152,17 +152,10 @@ export const BASE_INFO_FIELDS = {
 } as const satisfies Record<string, keyof OfficialAccountRecord>;
 
 export type BaseInfoField = keyof typeof BASE_INFO_FIELDS;
-export const DEFAULT_BASE_INFO_FIELDS: readonly BaseInfoField[] = [
-  'CreateTime',
-  'Name',
-  'Owner_Account',
-  'LastMsgTime',
-  'SubscriberNum',
-  'Introduction',
-  'FaceUrl',
-  'Organization',
-  'CustomString',
-];
+/** Without a filter: every field but MaxSubscriberNum, in the documented order. */
+export const DEFAULT_BASE_INFO_FIELDS = (Object.keys(BASE_INFO_FIELDS) as BaseInfoField[]).filter(
+  (field) => field !== 'MaxSubscriberNum',
+);
 
 /** Picks the requested wire fields of an account; an empty or missing filter means all. */
 export function selectBaseInfo(

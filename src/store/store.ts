@@ -137,26 +137,14 @@ export interface Tx {
  * Reads that run outside any transaction, each one statement on its own: checks made before a
  * "before" webhook is asked, the quick duplicate check of a send, and background scans.
  */
-export interface Reads {
+export interface Reads extends Pick<Tx, 'subscribedAmong' | 'findDuplicateMessage' | 'getMessages'> {
   /**
    * Cached on SQLite, where this process is the file's one writer: a row is dropped from memory
    * when a transaction that wrote it commits. Read through on PostgreSQL (other nodes write too).
    */
   officialAccountsCached(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>>;
+  /** The subset of `userIds` that are imported accounts of the app (no row locks outside a transaction). */
   existingAccounts(sdkappid: number, userIds: readonly string[]): Promise<Set<string>>;
-  subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>>;
-  findDuplicateMessage(
-    sdkappid: number,
-    officialAccountId: string,
-    random: number,
-    contentHash: string,
-    since: number,
-  ): Promise<MessageRecord | undefined>;
-  getMessages(
-    sdkappid: number,
-    officialAccountId: string,
-    seqs: readonly number[],
-  ): Promise<Map<number, MessageRecord>>;
   /** Sends still pending (before-send webhook unanswered) made before `sentBefore`, in every app. */
   pendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]>;
 }

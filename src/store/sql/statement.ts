@@ -147,6 +147,11 @@ export function insertInto<C extends string>(name: string, table: string, column
   };
 }
 
+/** `columns` without `left` (e.g. the columns an INSERT leaves to their defaults), in order. */
+export function except<C extends string, L extends C>(columns: readonly C[], left: readonly L[]): Exclude<C, L>[] {
+  return columns.filter((c): c is Exclude<C, L> => !(left as readonly string[]).includes(c));
+}
+
 /**
  * The full column list of a table, checked by the compiler against the table's row type: a
  * column missing from the list, or named twice, is a type error.

@@ -5,7 +5,15 @@
 import type { Generated, Selectable } from 'kysely';
 import type { MessageOutcome, MessageRecord, MessageState, NewMessage } from '../records.ts';
 import type { SqlRunner } from '../sql/runner.ts';
-import { allColumns, columnList, insertInto, JsonRowsStatement, ListStatement, Statement } from '../sql/statement.ts';
+import {
+  allColumns,
+  columnList,
+  except,
+  insertInto,
+  JsonRowsStatement,
+  ListStatement,
+  Statement,
+} from '../sql/statement.ts';
 
 export interface MessagesTable {
   sdkappid: number;
@@ -80,22 +88,8 @@ function toRecord(row: Row): MessageRecord {
   };
 }
 
-const INSERT = insertInto('messages.insert', 'messages', [
-  'sdkappid',
-  'oa_id',
-  'seq',
-  'msg_key',
-  'random',
-  'time',
-  'from_account',
-  'body',
-  'cloud_custom_data',
-  'offline_push_info',
-  'options',
-  'online_only',
-  'content_hash',
-  'state',
-] as const);
+// The recall columns start out at their defaults.
+const INSERT = insertInto('messages.insert', 'messages', except(COLUMNS, ['recalled', 'recall_reason', 'recall_time']));
 const SELECT = `select ${columnList(COLUMNS)} from messages`;
 const SETTLE = new Statement(
   'messages.settle',

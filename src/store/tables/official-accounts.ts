@@ -5,7 +5,15 @@
 import type { Generated, Selectable } from 'kysely';
 import type { NewOfficialAccount, OfficialAccountChanges, OfficialAccountRecord } from '../records.ts';
 import type { SqlRunner } from '../sql/runner.ts';
-import { allColumns, columnList, insertInto, JsonRowsStatement, ListStatement, Statement } from '../sql/statement.ts';
+import {
+  allColumns,
+  columnList,
+  except,
+  insertInto,
+  JsonRowsStatement,
+  ListStatement,
+  Statement,
+} from '../sql/statement.ts';
 
 export interface OfficialAccountsTable {
   sdkappid: number;
@@ -59,21 +67,11 @@ function toRecord(row: Row): OfficialAccountRecord {
   };
 }
 
+// The counters start out at their defaults.
 const INSERT = insertInto(
   'official_accounts.insert',
   'official_accounts',
-  [
-    'sdkappid',
-    'id',
-    'owner',
-    'name',
-    'introduction',
-    'face_url',
-    'organization',
-    'custom_string',
-    'max_subscriber_num',
-    'create_time',
-  ] as const,
+  except(COLUMNS, ['subscriber_num', 'last_msg_time', 'next_seq', 'next_sub_seq']),
   ' on conflict (sdkappid, id) do nothing',
 );
 const SELECT = `select ${columnList(COLUMNS)} from official_accounts where sdkappid = ?`;

@@ -5,7 +5,7 @@
 import type { Generated, Selectable } from 'kysely';
 import type { MsgFlag, SubscriberEntry, SubscriptionRecord } from '../records.ts';
 import type { SqlRunner } from '../sql/runner.ts';
-import { allColumns, columnList, JsonRowsStatement, ListStatement, Statement } from '../sql/statement.ts';
+import { allColumns, columnList, except, JsonRowsStatement, ListStatement, Statement } from '../sql/statement.ts';
 
 export interface SubscriptionsTable {
   sdkappid: number;
@@ -32,15 +32,9 @@ const COLUMNS = allColumns<Row>()([
   'last_send_msg_time',
 ]);
 /** Only the columns a subscriber page answers with: each value read costs, and a page reads 201 rows. */
-const PAGE_COLUMNS = allColumns<PageRow>()([
-  'user_id',
-  'sub_seq',
-  'subscribe_time',
-  'custom_string',
-  'msg_flag',
-  'last_send_msg_time',
-]);
-const INSERT_COLUMNS = ['sdkappid', 'oa_id', 'user_id', 'sub_seq', 'subscribe_time'] as const;
+const PAGE_COLUMNS = except(COLUMNS, ['sdkappid', 'oa_id']);
+// Custom string, receive option and last send time start out at their defaults.
+const INSERT_COLUMNS = except(COLUMNS, ['custom_string', 'msg_flag', 'last_send_msg_time']);
 
 function toEntry(row: PageRow): SubscriberEntry {
   return {

@@ -1,5 +1,6 @@
 /** Shapes several official-account commands share. */
 import { Type } from '@sinclair/typebox';
+import { MAX_PAGE } from '../../services/subscribers.ts';
 import { OneOf } from './fields.ts';
 
 const MAX_SUBSCRIBERS = 2_147_483_647;
@@ -11,6 +12,14 @@ export const ProfileFields = {
   Organization: Type.Optional(Type.String({ description: 'at most 500 bytes' })),
   CustomString: Type.Optional(Type.String({ description: 'at most 3000 bytes' })),
 };
+
+/** The page size of the paged lists, 1–200 (default 200). */
+export const PageLimit = Type.Integer({
+  minimum: 1,
+  maximum: MAX_PAGE,
+  errorMessage: `Limit must be between 1 and ${MAX_PAGE}`,
+  description: `default ${MAX_PAGE}`,
+});
 
 export const MaxSubscriberNum = Type.Integer({ minimum: 1, maximum: MAX_SUBSCRIBERS, description: 'default 100000' });
 

@@ -1,9 +1,9 @@
 /** official_account_open_http_svc/get_subscribed_official_account_list */
 import { Type } from '@sinclair/typebox';
-import { getSubscribedOfficialAccounts, MAX_PAGE } from '../../../services/subscribers.ts';
+import { getSubscribedOfficialAccounts } from '../../../services/subscribers.ts';
 import { defineCommand, OFFICIAL_ACCOUNT_COMMAND } from '../../command.ts';
 import { SafeInteger } from '../../schema/fields.ts';
-import { BaseInfoFields, BaseInfoFilter } from '../../schema/official-account.ts';
+import { BaseInfoFields, BaseInfoFilter, PageLimit } from '../../schema/official-account.ts';
 
 export default defineCommand({
   ...OFFICIAL_ACCOUNT_COMMAND,
@@ -12,14 +12,7 @@ export default defineCommand({
   docs: 'https://www.tencentcloud.com/document/product/1047/60763',
   request: Type.Object({
     Subscriber_Account: Type.String(),
-    Limit: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_PAGE,
-        errorMessage: `Limit must be between 1 and ${MAX_PAGE}`,
-        description: `default ${MAX_PAGE}`,
-      }),
-    ),
+    Limit: Type.Optional(PageLimit),
     Offset: Type.Optional(
       SafeInteger({ minimum: 0, errorMessage: { minimum: 'Offset must not be negative' }, description: 'default 0' }),
     ),

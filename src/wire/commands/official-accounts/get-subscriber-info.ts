@@ -1,9 +1,9 @@
 /** official_account_open_http_svc/get_subscriber_info */
 import { Type } from '@sinclair/typebox';
-import { getSubscriberInfo, MAX_PAGE } from '../../../services/subscribers.ts';
+import { getSubscriberInfo } from '../../../services/subscribers.ts';
 import { defineCommand, OFFICIAL_ACCOUNT_COMMAND } from '../../command.ts';
 import { OfficialAccountId } from '../../schema/fields.ts';
-import { MsgFlag } from '../../schema/official-account.ts';
+import { MsgFlag, PageLimit } from '../../schema/official-account.ts';
 
 export default defineCommand({
   ...OFFICIAL_ACCOUNT_COMMAND,
@@ -12,14 +12,7 @@ export default defineCommand({
   docs: 'https://www.tencentcloud.com/document/product/1047/60759',
   request: Type.Object({
     Official_Account: OfficialAccountId,
-    Limit: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_PAGE,
-        errorMessage: `Limit must be between 1 and ${MAX_PAGE}`,
-        description: `default ${MAX_PAGE}`,
-      }),
-    ),
+    Limit: Type.Optional(PageLimit),
     Next: Type.Optional(Type.String({ description: 'the cursor of the previous page; "" or absent for the first' })),
   }),
   response: Type.Object({
