@@ -20,7 +20,6 @@ export const CATALOG = {
   unknownResource: { code: 60009, info: 'request resource error: unknown service or command' },
   adminRequired: { code: 60010, info: 'request requires App admin permissions' },
   sdkAppIdMissing: { code: 60012, info: 'SDKAppID is missing from the URL' },
-  sdkAppIdDisabled: { code: 60016, info: 'SDKAppID is disabled' },
   badQuery: { code: 60025, info: 'SDKAppID, identifier, usersig or contenttype is wrong in the URL' },
   // UserSig (platform.md §2.2, §3.5)
   userSigExpired: { code: 70001, info: 'UserSig expired; generate a new one' },
@@ -34,7 +33,6 @@ export const CATALOG = {
     info: 'identifier in the URL does not match the identifier the UserSig was issued for',
   },
   sdkAppIdMismatch: { code: 70014, info: 'sdkappid in the URL does not match the SDKAppID the UserSig was issued for' },
-  noSecretKey: { code: 70016, info: 'no secret key exists for this SDKAppID' },
   tooManyAuthFailures: { code: 70050, info: 'too many failed UserSig verifications; retry after 1 minute' },
   // Messages (platform.md §5.4)
   messageTooLong: { code: 80002, info: 'message content is too long; at most 12 KB' },
@@ -52,7 +50,6 @@ export const CATALOG = {
   // Official accounts (official-accounts.md §6)
   invalidParameter: { code: 6017, info: 'invalid request parameter' },
   internalError: { code: 10004, info: 'internal server error; retry' },
-  invalidPacket: { code: 20001, info: 'invalid request packet' },
   sendRefusedByApp: { code: 10016, info: 'the app backend refused the message (before-send webhook)' },
   refusedByApp: { code: 20006, info: 'the app backend refused the request (before webhook)' },
   notPermitted: { code: 130002, info: 'not enough permission for the operation' },

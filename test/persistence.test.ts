@@ -2,6 +2,7 @@
  * Durability across restarts (in-process and through the `herald` CLI as a child process), the
  * start-up banner, configuration errors, `herald usersig` and `herald app add|list`.
  */
+import { BUNDLE, heraldArgs, ROOT } from './helpers/cli.ts';
 import { ALL_FILTER_FIELDS } from './helpers/spec-fields.ts';
 import { checkAnswer } from './helpers/answers.ts';
 import { assertOk } from './helpers/assertions.ts';
@@ -11,7 +12,6 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import {
   ADMIN,
@@ -24,8 +24,6 @@ import {
   type TestHerald,
 } from './helpers/harness.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'src', 'cli.ts');
 /** Guards against a hung child, not a performance assertion: generous, so a loaded machine passes. */
 const CHILD_TIMEOUT_MS = 120_000;
 
@@ -44,12 +42,8 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const children = new Set<ChildProcess>();
 
-/** What `npm start` and the `herald` bin run: the one-file build of src/cli.ts (scripts/bundle.mjs). */
-const BUNDLE = join(ROOT, 'dist', 'herald.mjs');
-
-function spawnCli(args: string[], env: NodeJS.ProcessEnv, entry: 'source' | 'bundle' = 'source'): ChildProcess {
-  const nodeArgs = entry === 'source' ? ['--import', 'tsx', CLI, ...args] : [BUNDLE, ...args];
-  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, heraldArgs(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -128,8 +122,8 @@ class Served {
   }
 }
 
-function serve(env: NodeJS.ProcessEnv, entry: 'source' | 'bundle' = 'source'): Served {
-  return new Served(spawnCli(['serve'], env, entry));
+function serve(env: NodeJS.ProcessEnv): Served {
+  return new Served(spawnCli(['serve'], env));
 }
 
 interface Banner {
@@ -345,10 +339,11 @@ for (const store of stores()) {
     it("the bundle npm start runs (dist/herald.mjs, built by npm ci / npm run build) serves the banner's curl line", {
       timeout: 600_000,
     }, async () => {
+      heraldArgs([]); // builds the bundle if a source file is newer, as npm run build would
       assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run npm run build`);
       const dataDir = tempDir();
       try {
-        const served = serve(cliEnv({ HERALD_DATA: dataDir, HERALD_PORT: '0' }), 'bundle');
+        const served = serve(cliEnv({ HERALD_DATA: dataDir, HERALD_PORT: '0' }));
         const banner = await readBanner(served, true);
         const created = await post(banner.curlUrl!, banner.curlBody!);
         assertOk(created);

@@ -3,6 +3,7 @@
  * SQLite when PostgreSQL is configured, SQLite → SQLite otherwise), counts are verified, and a
  * Herald started on the target answers exactly what the source answered.
  */
+import { heraldArgs } from './helpers/cli.ts';
 import { assertOk } from './helpers/assertions.ts';
 import { countOfficialAccounts } from './helpers/store-checks.ts';
 import assert from 'node:assert/strict';
@@ -26,7 +27,6 @@ import {
 } from './helpers/harness.ts';
 
 const run = promisify(execFile);
-const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const havePostgres = process.env.HERALD_TEST_POSTGRES_URL !== undefined;
 
 /** What a client can read of the server: the fingerprint two stores must agree on. */
@@ -196,7 +196,7 @@ for (const store of stores()) {
         ...process.env,
         ...(back.databaseUrl ? { HERALD_DATABASE_URL: back.databaseUrl } : { HERALD_DATA: back.dataDir as string }),
       };
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'import', backFile], { env });
+      const { stdout } = await run(process.execPath, heraldArgs(['import', backFile]), { env });
       assert.match(stdout, /counts verified/);
 
       const herald = await startTestHerald({ dataDir: join(dir, 'back'), webhookRetryMs: 3_600_000 });

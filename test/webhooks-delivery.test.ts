@@ -5,6 +5,7 @@
  * call never waits for them; switched-off or URL-less apps cancel what is pending; inspection
  * through herald_admin/list_webhook_deliveries and `herald webhooks`.
  */
+import { heraldArgs } from './helpers/cli.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -79,7 +80,7 @@ async function eventually<T>(check: () => Promise<T | undefined | false>, what: 
 }
 
 /**
- * Runs `node --import tsx src/cli.ts ...args` on the store of a Herald started with `dataDir`
+ * Runs `herald ...args` (the bundle, helpers/cli.ts) on the store of a Herald started with `dataDir`
  * (on PostgreSQL: the schema the harness derives from that directory).
  */
 async function cli(dataDir: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -87,7 +88,7 @@ async function cli(dataDir: string, ...args: string[]): Promise<{ stdout: string
     Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')),
   );
   if (currentStore() === 'postgres') env.HERALD_DATABASE_URL = postgresUrlFor(await createTestSchema(dataDir));
-  return run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args, '--data', dataDir], {
+  return run(process.execPath, heraldArgs([...args, '--data', dataDir]), {
     env,
     cwd: fileURLToPath(new URL('..', import.meta.url)),
   });
@@ -321,7 +322,6 @@ for (const store of stores()) {
       assert.ok(herald, 'the earlier tests of this suite left Herald running');
       await herald.close();
       herald = undefined;
-      // Loading the CLI through tsx takes seconds: one run.
       const json = await cli(dataDir, 'webhooks', '--json', '--status', 'delivered', '--limit', '100');
       const lines = json.stdout
         .trim()

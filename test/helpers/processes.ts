@@ -2,11 +2,9 @@
  * Herald as a real child process (`herald serve` through the CLI), for tests of what only
  * processes show: several nodes on one database, SIGKILL, SIGTERM, start-up output.
  */
+import { heraldArgs } from './cli.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 export interface HeraldProcess {
   url: string;
@@ -22,7 +20,7 @@ export interface HeraldProcess {
 
 /** Starts `herald serve` with `env` added to this process's environment; resolves once it listens. */
 export async function spawnHerald(env: Record<string, string>, timeoutMs = 20_000): Promise<HeraldProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+  const child = spawn(process.execPath, heraldArgs(['serve']), {
     env: { ...process.env, HERALD_PORT: '0', HERALD_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
