@@ -99,7 +99,7 @@ const REGRESSIONS: Regression[] = [
   },
   {
     id: 'huge-offset',
-    what: 'Offset and BeforeId above 2^53 reached SQL (10004); every integer field is a SafeInteger now (src/wire/schemas/types.ts)',
+    what: 'Offset and BeforeId above 2^53 reached SQL (10004); every integer field is a SafeInteger now (src/wire/schema/fields.ts)',
     repro: [
       [
         'official_account_open_http_svc/get_subscribed_official_account_list',
