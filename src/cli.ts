@@ -176,6 +176,11 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['authFailureLimit', 'failed UserSig checks per caller and minute before 70050 (0 = off)'],
   ['requestTimeoutMs', 'a request must arrive within this many ms'],
   ['webhookTimeoutMs', 'how long a webhook call may take, ms'],
+  ['realtimeMaxConnectionsPerUser', 'subscriber connections per user and node (beyond: the oldest closes)'],
+  ['realtimeMaxConnectionsPerIp', 'subscriber connections per IP and node (0 = no cap)'],
+  ['realtimePingMs', 'WebSocket ping interval, ms (no pong by the next ping: closed)'],
+  ['realtimeMaxBufferedBytes', 'unsent bytes before a slow subscriber connection is closed'],
+  ['realtimeSweepMs', 'how often a node compares its subscribers with the store, ms'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

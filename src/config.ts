@@ -56,6 +56,16 @@ export interface HeraldConfig {
   requestTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /** Subscriber connections of one user on one node; a new one beyond it closes the oldest. */
+  realtimeMaxConnectionsPerUser: number;
+  /** Subscriber connections from one IP address on one node (0: no cap). */
+  realtimeMaxConnectionsPerIp: number;
+  /** The server pings each WebSocket this often; one that has not answered by the next ping is closed. */
+  realtimePingMs: number;
+  /** A connection whose unsent bytes pass this is closed (4008) and its client resumes later. */
+  realtimeMaxBufferedBytes: number;
+  /** How often each node compares its subscribers' feeds with the store (finds lost doorbells). */
+  realtimeSweepMs: number;
 }
 
 export const DEFAULTS: HeraldConfig = {
@@ -80,6 +90,11 @@ export const DEFAULTS: HeraldConfig = {
   authFailureLimit: 50,
   requestTimeoutMs: 15_000,
   bodyLimit: 1024 * 1024,
+  realtimeMaxConnectionsPerUser: 10,
+  realtimeMaxConnectionsPerIp: 10_000,
+  realtimePingMs: 25_000,
+  realtimeMaxBufferedBytes: 4 * 1024 * 1024,
+  realtimeSweepMs: 5_000,
 };
 
 /** What startHerald() takes: any part of the configuration, and what only in-process use can give. */
@@ -117,7 +132,12 @@ export type ConfigInput = Partial<
     | 'webhookLeaseMs'
     | 'authFailureLimit'
     | 'requestTimeoutMs'
-    | 'webhookTimeoutMs',
+    | 'webhookTimeoutMs'
+    | 'realtimeMaxConnectionsPerUser'
+    | 'realtimeMaxConnectionsPerIp'
+    | 'realtimePingMs'
+    | 'realtimeMaxBufferedBytes'
+    | 'realtimeSweepMs',
     string
   >
 >;
@@ -148,6 +168,11 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   authFailureLimit: 'HERALD_AUTH_FAILURE_LIMIT',
   requestTimeoutMs: 'HERALD_REQUEST_TIMEOUT_MS',
   webhookTimeoutMs: 'HERALD_WEBHOOK_TIMEOUT_MS',
+  realtimeMaxConnectionsPerUser: 'HERALD_REALTIME_MAX_CONNECTIONS_PER_USER',
+  realtimeMaxConnectionsPerIp: 'HERALD_REALTIME_MAX_CONNECTIONS_PER_IP',
+  realtimePingMs: 'HERALD_REALTIME_PING_MS',
+  realtimeMaxBufferedBytes: 'HERALD_REALTIME_MAX_BUFFERED_BYTES',
+  realtimeSweepMs: 'HERALD_REALTIME_SWEEP_MS',
 };
 
 /** Where `herald serve` listens and keeps its data unless told otherwise. */
@@ -326,6 +351,21 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     authFailureLimit: integer('authFailureLimit', 0, 1_000_000, DEFAULTS.authFailureLimit),
     requestTimeoutMs: integer('requestTimeoutMs', 100, 600_000, DEFAULTS.requestTimeoutMs),
     bodyLimit: DEFAULTS.bodyLimit,
+    realtimeMaxConnectionsPerUser: integer(
+      'realtimeMaxConnectionsPerUser',
+      1,
+      1000,
+      DEFAULTS.realtimeMaxConnectionsPerUser,
+    ),
+    realtimeMaxConnectionsPerIp: integer(
+      'realtimeMaxConnectionsPerIp',
+      0,
+      10_000_000,
+      DEFAULTS.realtimeMaxConnectionsPerIp,
+    ),
+    realtimePingMs: integer('realtimePingMs', 100, 600_000, DEFAULTS.realtimePingMs),
+    realtimeMaxBufferedBytes: integer('realtimeMaxBufferedBytes', 1024, 1024 ** 3, DEFAULTS.realtimeMaxBufferedBytes),
+    realtimeSweepMs: integer('realtimeSweepMs', 100, 600_000, DEFAULTS.realtimeSweepMs),
   };
 }
 

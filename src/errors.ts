@@ -58,6 +58,15 @@ export const CATALOG = {
   officialAccountIdTaken: { code: 130008, info: 'official account user ID is already in use' },
   tooManyOfficialAccounts: { code: 130010, info: 'number of created official accounts exceeds the app limit' },
   officialAccountServiceOff: { code: 131000, info: 'official account service is not enabled for this SDKAppID' },
+  // Inferred (compatibility notes): a device subscribing to a full account; Tencent's group-full code.
+  subscriberLimitReached: {
+    code: 10014,
+    info: 'the official account has as many subscribers as MaxSubscriberNum allows',
+  },
+  // openim (platform.md §1.6)
+  openimAdminRequired: { code: 90009, info: 'request requires App admin permissions' },
+  // The subscriber channel: Tencent's client SDK code for a call made before login.
+  notLoggedIn: { code: 6014, info: 'not logged in: send a login frame first' },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorName = keyof typeof CATALOG;
@@ -118,6 +127,8 @@ export const unknownPath = () =>
   new ApiError('unknownResource', 'request resource error: use POST /v4/<service>/<command>');
 export const badQuery = (why: string) => new ApiError('badQuery', why);
 
+export const userSigVoided = () =>
+  new ApiError('userSigExpired', 'UserSig was issued before the user was kicked; generate a new one');
 export const userSigUnreadable = (why: string) =>
   new ApiError('userSigUnreadable', `UserSig is invalid and could not be parsed: ${why}`);
 
@@ -128,6 +139,8 @@ export const beforeWebhookFailed = (command: string, why: string) =>
 
 export const profileValueTooLong = (why: string) => new ApiError('profileValueTooLong', why);
 export const invalidAccountParameter = (why: string) => new ApiError('invalidAccountParameter', why);
+export const accountNotFound = (userId: string) =>
+  new ApiError('accountNotFound', `"${userId}" is not an imported account (Err_TLS_PT_Open_Login_Account_Not_Exist)`);
 
 export const invalidParameter = (why: string) => new ApiError('invalidParameter', why);
 export const notSubscriber = (userId: string, officialAccountId: string) =>
@@ -138,5 +151,7 @@ export const badOfficialAccountId = (id: string, problem: string) =>
   new ApiError('badOfficialAccountId', `OfficialAccountUserID "${id}" ${problem}`);
 export const officialAccountIdTaken = (id: string) =>
   new ApiError('officialAccountIdTaken', `OfficialAccountUserID "${id}" is already in use`);
+export const subscriberLimitReached = (id: string) =>
+  new ApiError('subscriberLimitReached', `official account "${id}" has as many subscribers as MaxSubscriberNum allows`);
 export const tooManyOfficialAccounts = (max: number) =>
   new ApiError('tooManyOfficialAccounts', `this app may have at most ${max} official accounts`);

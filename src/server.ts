@@ -14,6 +14,7 @@ import { Limiters } from './limits/limiters.ts';
 import { RateLimits } from './limits/rate-limits.ts';
 import { AccountSendLimits } from './limits/send-limits.ts';
 import { AbandonedSendSettler } from './services/settle.ts';
+import { SubscriberChannel } from './realtime/channel.ts';
 import { openStore } from './store/open.ts';
 import type { AppRecord } from './store/records.ts';
 import type { Store } from './store/store.ts';
@@ -48,6 +49,7 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
     statementTimeoutMs: config.databaseStatementTimeoutMs,
   });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }) : null;
+  let channel: SubscriberChannel | undefined;
   try {
     if (redis) await redis.connect();
     const seeded = await seedApps(store, config, clock());
@@ -58,18 +60,37 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       perHour: config.sendPerHour,
     });
     const webhooks = new WebhookGateway(config.webhookTimeoutMs);
+    const verifier = new UserSigVerifier();
+    const authFailures = new AuthFailureLimits(limiters, config.authFailureLimit);
+    let log: FastifyInstance['log'] | undefined;
+    channel = await SubscriberChannel.open(
+      { store, redis, databaseUrl: config.databaseUrl, onError: (e) => log?.error({ err: e }, 'subscriber channel') },
+      {
+        maxConnectionsPerUser: config.realtimeMaxConnectionsPerUser,
+        maxConnectionsPerIp: config.realtimeMaxConnectionsPerIp,
+        pingMs: config.realtimePingMs,
+        maxBufferedBytes: config.realtimeMaxBufferedBytes,
+        sweepMs: config.realtimeSweepMs,
+      },
+    );
+    const notifier = channel.hub;
+    const online = channel.presence;
     const pipeline = new Pipeline({
       apps,
-      verifier: new UserSigVerifier(),
+      verifier,
       registry: buildRegistry(),
       limits: new RateLimits(limiters, config.rateLimit),
       sendLimits,
-      authFailures: new AuthFailureLimits(limiters, config.authFailureLimit),
+      authFailures,
       webhooks,
+      notifier,
+      online,
       store,
       now: clock,
     });
     const server = buildHttpServer(pipeline, store, { ...config, logStream: options.logStream });
+    log = server.log;
+    channel.attach(server, { apps, verifier, authFailures, services: { store, sendLimits, webhooks, now: clock } });
     if (config.databaseUrl && !redis) {
       server.log.warn(
         'PostgreSQL without HERALD_REDIS_URL: rate and send limits are counted per node, not across nodes',
@@ -83,7 +104,7 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       log: server.log,
     });
     const settler = new AbandonedSendSettler(
-      { store, webhooks, sendLimits, getApp: (sdkappid) => apps.get(sdkappid) },
+      { store, webhooks, sendLimits, notifier, online, getApp: (sdkappid) => apps.get(sdkappid) },
       {
         webhookTimeoutMs: config.webhookTimeoutMs,
         clock,
@@ -104,8 +125,10 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
         // In-flight requests finish first, then deliveries in flight; only then is the store
         // closed. Undelivered events stay in the outbox for the next start.
         settler.stop();
-        closing ??= server
+        // Subscribers first (their clients resume on another node), then in-flight requests.
+        closing ??= (channel as SubscriberChannel)
           .close()
+          .then(() => server.close())
           .then(() => dispatcher.stop())
           .then(() => store.close())
           .then(async () => {
@@ -115,6 +138,7 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       },
     };
   } catch (e) {
+    await channel?.close().catch(() => {});
     await store.close();
     redis?.disconnect();
     throw e;

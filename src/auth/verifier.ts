@@ -10,8 +10,13 @@ import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors.ts';
 import { decodeUserSig, signatureMatches } from './usersig.ts';
 
-interface Verified {
+/** What a verified UserSig says of itself (Unix seconds). */
+export interface VerifiedSig {
+  issuedAt: number;
   expiresAt: number;
+}
+
+interface Verified extends VerifiedSig {
   keyFingerprint: string;
 }
 
@@ -32,7 +37,7 @@ export class UserSigVerifier {
   }
 
   /** Throws ApiError (70001/70003/70009/70013/70014) unless the sig is good for the call. */
-  verify(check: SigCheck): void {
+  verify(check: SigCheck): VerifiedSig {
     const cacheKey = `${check.sdkappid}\n${check.identifier}\n${check.userSig}`;
     const fingerprint = this.fingerprint(check.secretKey);
     const hit = this.cache.get(cacheKey);
@@ -41,7 +46,7 @@ export class UserSigVerifier {
         this.cache.delete(cacheKey);
         throw new ApiError('userSigExpired');
       }
-      return;
+      return hit;
     }
 
     const doc = decodeUserSig(check.userSig);
@@ -50,7 +55,9 @@ export class UserSigVerifier {
     const expiresAt = doc.time + doc.expire;
     if (check.now > expiresAt) throw new ApiError('userSigExpired');
     if (!signatureMatches(check.secretKey, doc)) throw new ApiError('userSigMismatch');
-    this.cache.set(cacheKey, { expiresAt, keyFingerprint: fingerprint });
+    const verified = { issuedAt: doc.time, expiresAt };
+    this.cache.set(cacheKey, { ...verified, keyFingerprint: fingerprint });
+    return verified;
   }
 
   private fingerprint(secretKey: string): string {

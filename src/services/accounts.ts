@@ -88,6 +88,7 @@ export async function deleteAccounts(ctx: ServiceContext, userIds: readonly stri
     // so its new subscriptions are seen and removed below.
     await tx.deleteAccounts(ctx.app.sdkappid, deleted);
     const lost = await tx.removeUserSubscriptions(ctx.app.sdkappid, deleted);
+    if (deleted.length > 0) tx.onCommit(() => ctx.notifier.usersSignedOut(ctx.app.sdkappid, deleted, 'deleted'));
     for (const [officialAccountId, users] of lost) await emitUnsubscribed(ctx, tx, officialAccountId, users);
     return results;
   });

@@ -1,12 +1,19 @@
 import type { AppRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import type { CallbackCommand } from '../webhooks/commands.ts';
+import type { Notifier } from './notifier.ts';
 
 /** Per-official-account send limits; answers why a send is refused, or null to allow it. */
 export interface SendLimiter {
   allow(app: AppRecord, officialAccountId: string): Promise<string | null>;
   /** Gives back what `allow` charged, for a send that turned out to store nothing. */
   refund(app: AppRecord, officialAccountId: string): Promise<void>;
+}
+
+/** Who is connected to the subscriber channel, on any node. */
+export interface OnlineStatus {
+  /** Per user, the platforms of their open connections (a user missing from the map is offline). */
+  platforms(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 /** What a "before" webhook said: not asked, a reply, or a failure (timeout, refused, not JSON). */
@@ -27,7 +34,10 @@ export interface Webhooks {
   ): Promise<BeforeOutcome>;
 }
 
-/** What a command runs with: the app and admin it runs for, the store, the clock and limits. */
+/**
+ * What a command runs with: the app and the operator it runs for (an admin on the REST API, the
+ * user themself on the subscriber channel), the store, the clock, limits, webhooks and notifier.
+ */
 export interface ServiceContext {
   app: AppRecord;
   operator: string;
@@ -36,6 +46,9 @@ export interface ServiceContext {
   store: Store;
   sendLimits: SendLimiter;
   webhooks: Webhooks;
+  /** Tells subscribers' devices what changed, once it has committed. */
+  notifier: Notifier;
+  online: OnlineStatus;
   /** Unix seconds. */
   now(): number;
 }

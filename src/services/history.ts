@@ -81,8 +81,9 @@ export async function recallMessages(
       return { msgKey: key, retCode: 0 as const, seq: message.seq };
     });
     const time = ctx.now();
-    await tx.markRecalled(sdkappid, officialAccountId, [...recalled.keys()], reason, time);
     if (recalled.size > 0) {
+      const version = await tx.markRecalled(sdkappid, officialAccountId, [...recalled.keys()], reason, time);
+      tx.onCommit(() => ctx.notifier.timelineChanged(sdkappid, officialAccountId, version));
       await emitAfter(ctx, tx, CALLBACKS.afterMsgWithdraw, officialAccountId, {
         Official_Account: officialAccountId,
         WithdrawMsgList: [...recalled.values()].map((m) => ({ MsgKey: m.msgKey })),

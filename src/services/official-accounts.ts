@@ -191,6 +191,7 @@ export async function destroyOfficialAccount(ctx: ServiceContext, id: string): P
     const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
     if (!account) throw officialAccountNotFound(id);
     await tx.deleteOfficialAccount(ctx.app.sdkappid, id);
+    tx.onCommit(() => ctx.notifier.officialAccountDeleted(ctx.app.sdkappid, id));
     await emitAfter(ctx, tx, CALLBACKS.afterDestroyed, id, {
       Official_Account: id,
       Owner_Account: account.owner,
@@ -227,6 +228,7 @@ export async function modifyOfficialAccount(
       ...(input.MaxSubscriberNum !== undefined && { maxSubscriberNum: input.MaxSubscriberNum }),
     };
     await tx.updateOfficialAccount(ctx.app.sdkappid, id, changes);
+    tx.onCommit(() => ctx.notifier.officialAccountChanged(ctx.app.sdkappid, id));
     const after = { ...before, ...changes };
     // The webhook reports the documented profile fields that really changed; a modify that
     // only touched CustomString or MaxSubscriberNum still fires, with none of them.

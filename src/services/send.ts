@@ -95,7 +95,7 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
     if (refusal !== null) throw sendLimited(refusal);
     tx.onRollback(() => ctx.sendLimits.refund(ctx.app, id));
     const time = ctx.now();
-    const seq = await tx.takeMessageSeq(sdkappid, id, askWebhook ? 0 : time);
+    const { seq, version } = await tx.takeMessageSeq(sdkappid, id, askWebhook ? null : time);
     const key = msgKey(seq, time);
     await tx.insertMessage(sdkappid, {
       officialAccountId: id,
@@ -115,10 +115,11 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
       onlineOnly: onlineOnly === 1,
       contentHash: hash,
       state: askWebhook ? 'pending' : 'sent',
+      version,
     });
     if (!askWebhook) {
       const sent: Reserved = { id, seq, msgKey: key, time, onlineOnly, emitsAfter };
-      await settleSend(ctx, tx, sent, { state: 'sent', body, cloudCustomData }, false);
+      await settleSend(ctx, tx, sent, { state: 'sent', body, cloudCustomData }, version);
     }
     return { msgTime: time, msgKey: key, seq, duplicate: false };
   });

@@ -22,22 +22,24 @@ export interface Reserved {
 }
 
 /**
- * Gives a send its outcome; a sent message moves LastMsgTime and emits AfterSendMsg. `stored`
- * false: the row was just inserted as sent (no webhook to wait for), only the effects remain.
- * Answers false when the message was no longer pending (settled by someone else first).
+ * Gives a send its outcome; a sent message takes its timeline version, moves LastMsgTime, rings
+ * the subscribers' doorbell and emits AfterSendMsg. `insertedAt`: the row was just inserted as
+ * sent at that version (no webhook to wait for), only the effects remain. Answers false when the
+ * message was no longer pending (settled by someone else first).
  */
 export async function settleSend(
   ctx: ServiceContext,
   tx: Tx,
   m: Reserved,
   outcome: MessageOutcome,
-  stored = true,
+  insertedAt?: number,
 ): Promise<boolean> {
   const sdkappid = ctx.app.sdkappid;
   // Only a message still pending is settled (a late answer never overrides the recovery's).
-  if (stored && !(await tx.settleMessage(sdkappid, m.id, m.seq, outcome))) return false;
+  if (insertedAt === undefined && !(await tx.settleMessage(sdkappid, m.id, m.seq, outcome))) return false;
   if (outcome.state !== 'sent') return true;
-  if (stored) await tx.touchLastMsgTime(sdkappid, m.id, m.time);
+  const version = insertedAt ?? (await tx.markMessageSent(sdkappid, m.id, m.seq, m.time));
+  tx.onCommit(() => ctx.notifier.timelineChanged(sdkappid, m.id, version));
   if (!m.emitsAfter) return true;
   await emitAfter(ctx, tx, CALLBACKS.afterSendMsg, m.id, {
     Official_Account: m.id,
@@ -50,7 +52,7 @@ export async function settleSend(
   return true;
 }
 
-export type SettlerDeps = Pick<ServiceContext, 'store' | 'webhooks' | 'sendLimits'> & {
+export type SettlerDeps = Pick<ServiceContext, 'store' | 'webhooks' | 'sendLimits' | 'notifier' | 'online'> & {
   getApp(sdkappid: number): Promise<AppRecord | undefined>;
 };
 

@@ -18,6 +18,15 @@ export const MAX_PAGE = 200;
 /** Per-user outcome of add_subscriber / delete_subscriber: 0 failed, 1 done, 2 nothing to do. */
 export type SubscriberResult = 0 | 1 | 2;
 
+/** Why a user could not be added: not imported, refused by the before-subscribe webhook, or the account is full. */
+export type AddRefusal = 'notImported' | 'refused' | 'full';
+
+export interface AddResult {
+  userId: string;
+  result: SubscriberResult;
+  why?: AddRefusal;
+}
+
 async function lockAccount(ctx: ServiceContext, tx: Tx, id: string): Promise<OfficialAccountRecord> {
   const account = await tx.lockOfficialAccount(ctx.app.sdkappid, id);
   if (!account) throw officialAccountNotFound(id);
@@ -34,7 +43,7 @@ export async function addSubscribers(
   ctx: ServiceContext,
   officialAccountId: string,
   userIds: readonly string[],
-): Promise<{ results: { userId: string; result: SubscriberResult }[]; added: string[] }> {
+): Promise<{ results: AddResult[]; added: string[] }> {
   const sdkappid = ctx.app.sdkappid;
 
   const refused = new Set<string>();
@@ -77,22 +86,34 @@ export async function addSubscribers(
     const added: string[] = [];
     // A user named twice: 2 ("already subscribed") only if the first mention subscribed them.
     const first = new Map<string, SubscriberResult>();
-    const results = userIds.map((userId) => {
+    const results = userIds.map((userId): AddResult => {
       let result: SubscriberResult;
+      let why: AddRefusal | undefined;
       const earlier = first.get(userId);
       if (earlier !== undefined) result = earlier === 0 ? 0 : 2;
       else if (already.has(userId)) result = 2;
-      else if (!imported.has(userId) || refused.has(userId) || room === 0) result = 0;
+      else if (!imported.has(userId)) [result, why] = [0, 'notImported'];
+      else if (refused.has(userId)) [result, why] = [0, 'refused'];
+      else if (room === 0) [result, why] = [0, 'full'];
       else {
         result = 1;
         room--;
         added.push(userId);
       }
       if (earlier === undefined) first.set(userId, result);
-      return { userId, result };
+      return why === undefined ? { userId, result } : { userId, result, why };
     });
     if (added.length > 0) {
-      await tx.addSubscribers(sdkappid, officialAccountId, added, ctx.now());
+      const fromVersion = await tx.addSubscribers(sdkappid, officialAccountId, added, ctx.now());
+      tx.onCommit(() =>
+        ctx.notifier.subscriptionsChanged({
+          kind: 'subscribed',
+          sdkappid,
+          officialAccountId,
+          userIds: added,
+          fromVersion,
+        }),
+      );
       await emitAfter(ctx, tx, CALLBACKS.afterAddSubscriber, officialAccountId, {
         Official_Account: officialAccountId,
         Operator_Account: ctx.operator,
@@ -128,13 +149,17 @@ export async function deleteSubscribers(
   });
 }
 
-/** AfterDeleteSubscriber for users who stopped being subscribers of one account. */
+/** Users stopped being subscribers of one account: AfterDeleteSubscriber, and their devices are told. */
 export function emitUnsubscribed(
   ctx: ServiceContext,
   tx: Tx,
   officialAccountId: string,
   userIds: readonly string[],
 ): Promise<void> {
+  const sdkappid = ctx.app.sdkappid;
+  tx.onCommit(() =>
+    ctx.notifier.subscriptionsChanged({ kind: 'unsubscribed', sdkappid, officialAccountId, userIds: [...userIds] }),
+  );
   return emitAfter(ctx, tx, CALLBACKS.afterDeleteSubscriber, officialAccountId, {
     Official_Account: officialAccountId,
     Operator_Account: ctx.operator,

@@ -197,6 +197,53 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       );
     },
   },
+  '0006_subscriber_channel': {
+    async up(db: Kysely<unknown>) {
+      const bigint = (table: string, column: string) =>
+        db.schema
+          .alterTable(table)
+          .addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+      // Each account's timeline version: taken by every change a subscriber must see (a message
+      // becoming visible, a recall), under the account's row lock, so versions commit in order.
+      await bigint('official_accounts', 'next_version');
+      // The version of a message's last change, and the one at which it became visible.
+      await bigint('messages', 'version');
+      await bigint('messages', 'sent_version');
+      // A subscriber receives the messages that became visible after this version.
+      await bigint('subscriptions', 'from_version');
+      // UserSigs issued before this time (kick) no longer log the user in.
+      await bigint('accounts', 'sig_not_before');
+      // Messages stored before have their Seq as version (Seqs only grow), and the counter goes on from there.
+      await sql`update messages set version = seq, sent_version = seq where state = 0`.execute(db);
+      await sql`update official_accounts set next_version = next_seq`.execute(db);
+      await sql`update subscriptions set from_version = (select o.next_version from official_accounts o where o.sdkappid = subscriptions.sdkappid and o.id = subscriptions.oa_id)`.execute(
+        db,
+      );
+      await db.schema
+        .createIndex('messages_by_version')
+        .on('messages')
+        .columns(['sdkappid', 'oa_id', 'version'])
+        .execute();
+      // Open subscriber connections of every node (when nodes share no Redis), and the nodes
+      // alive: a connection counts only while its node keeps renewing alive_until.
+      await db.schema
+        .createTable('presence')
+        .addColumn('sdkappid', 'bigint', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('connection_id', 'text', (c) => c.notNull())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('platform', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('presence_pk', ['sdkappid', 'user_id', 'connection_id'])
+        .execute();
+      await db.schema.createIndex('presence_by_node').on('presence').column('node_id').execute();
+      await db.schema
+        .createTable('presence_nodes')
+        .addColumn('node_id', 'text', (c) => c.primaryKey())
+        .addColumn('alive_until', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 /** Any fixed number: the PostgreSQL advisory lock that lets one starting node migrate at a time. */

@@ -4,7 +4,7 @@
  * nodes starting at once apply each migration once). Row locks (`FOR UPDATE`) serialise writers
  * of one official account across nodes; the outbox is claimed with `FOR UPDATE SKIP LOCKED`.
  */
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import pg from 'pg';
 import { preparedName } from './sql/statement.ts';
 import type { Database as Schema } from './schema.ts';
@@ -44,7 +44,11 @@ export async function openPostgresStore(options: PostgresOptions): Promise<SqlSt
     await kysely.destroy();
     throw e;
   }
-  return new SqlStore('postgres', kysely);
+  const { rows } = await sql<{
+    db: string;
+    schema: string;
+  }>`select current_database() as db, current_schema() as schema`.execute(kysely);
+  return new SqlStore('postgres', kysely, `postgres:${rows[0]?.db}.${rows[0]?.schema}`);
 }
 
 /**

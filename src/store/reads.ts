@@ -54,4 +54,16 @@ export class SqlReads implements Reads {
   pendingMessages(sentBefore: number, limit: number) {
     return messages.pendingBefore(this.db, sentBefore, limit);
   }
+
+  loginState(sdkappid: number, userId: string) {
+    return accounts.loginState(this.db, sdkappid, userId);
+  }
+
+  timelineChanges(sdkappid: number, officialAccountId: string, afterVersion: number, limit: number) {
+    return messages.changesAfter(this.db, sdkappid, officialAccountId, afterVersion, limit);
+  }
+
+  accountVersions(sdkappid: number, ids: readonly string[]) {
+    return officialAccounts.versions(this.db, sdkappid, ids);
+  }
 }

@@ -45,9 +45,11 @@ export interface OfficialAccountRecord {
   subscriberNum: number;
   lastMsgTime: number;
   createTime: number;
+  /** The timeline version: the last change subscribers have been sent (0 for a new account). */
+  version: number;
 }
 
-export type NewOfficialAccount = Omit<OfficialAccountRecord, 'subscriberNum' | 'lastMsgTime'>;
+export type NewOfficialAccount = Omit<OfficialAccountRecord, 'subscriberNum' | 'lastMsgTime' | 'version'>;
 
 export type MsgFlag = 'AcceptAndNotify' | 'AcceptNotNotify' | 'Discard';
 
@@ -59,10 +61,12 @@ export interface SubscriptionRecord {
   customString: string;
   msgFlag: MsgFlag;
   lastSendMsgTime: number;
+  /** The subscriber receives the messages that became visible after this timeline version. */
+  fromVersion: number;
 }
 
 /** One entry of get_subscriber_info's page: only what the answer and its cursor need (the account is known). */
-export type SubscriberEntry = Omit<SubscriptionRecord, 'officialAccountId'>;
+export type SubscriberEntry = Omit<SubscriptionRecord, 'officialAccountId' | 'fromVersion'>;
 
 /** A changeable subset of an official account's fields. */
 export type OfficialAccountChanges = Partial<
@@ -94,6 +98,10 @@ export interface MessageRecord {
    * the message. Pending and discarded messages hold their Seq and are never shown or recalled.
    */
   state: MessageState;
+  /** The account's timeline version of the message's last change (0 while pending). */
+  version: number;
+  /** The timeline version at which it became visible (0 while pending). */
+  sentVersion: number;
 }
 
 export interface MessageOptions {
@@ -106,7 +114,7 @@ export interface MessageOptions {
 /** refused: the before-send webhook refused it (the caller got an error; never a duplicate). */
 export type MessageState = 'sent' | 'pending' | 'discarded' | 'refused';
 
-export type NewMessage = Omit<MessageRecord, 'recalled' | 'recallReason' | 'recallTime'>;
+export type NewMessage = Omit<MessageRecord, 'recalled' | 'recallReason' | 'recallTime' | 'sentVersion'>;
 
 /** What the before-send webhook's verdict makes of a pending message. */
 export interface MessageOutcome {

@@ -12,8 +12,9 @@ import type { Database } from './schema.ts';
 import { SqlRunner } from './sql/runner.ts';
 import type { Dialect } from './sql/statement.ts';
 import { SqlTx, type TxEffects } from './sql-tx.ts';
-import type { Apps, Outbox, Store, Tx } from './store.ts';
+import type { Apps, Outbox, PresenceStore, Store, Tx } from './store.ts';
 import * as apps from './tables/apps.ts';
+import * as presence from './tables/presence.ts';
 import * as outbox from './tables/webhook-outbox.ts';
 
 /** Deadlock detected / serialization failure: the transaction was rolled back and can be run again. */
@@ -29,12 +30,14 @@ export class SqlStore implements Store {
   readonly outbox: Outbox;
   readonly apps: Apps;
   readonly transfer: SqlBulkTransfer;
+  readonly presence: PresenceStore;
   private readonly effects: TxEffects;
   private readonly outboxListeners: (() => void)[] = [];
 
   constructor(
     readonly kind: Dialect,
     private readonly kysely: Kysely<Database>,
+    readonly namespace: string,
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     const cache = kind === 'sqlite' ? new OfficialAccountCache() : null;
@@ -44,7 +47,16 @@ export class SqlStore implements Store {
         for (const listener of this.outboxListeners) listener();
       },
     };
-    this.reads = new SqlReads(new SqlRunner(kysely, kind), cache);
+    const runner = new SqlRunner(kysely, kind);
+    this.reads = new SqlReads(runner, cache);
+    this.presence = {
+      add: (sdkappid, userId, connectionId, nodeId, platform) =>
+        presence.add(runner, sdkappid, userId, connectionId, nodeId, platform),
+      remove: (sdkappid, userId, connectionId) => presence.remove(runner, sdkappid, userId, connectionId),
+      platforms: (sdkappid, userIds, now) => presence.platforms(runner, sdkappid, userIds, now),
+      heartbeat: (nodeId, until) => presence.heartbeat(runner, nodeId, until),
+      forgetDeadNodes: (now, alsoNode) => presence.forgetDeadNodes(runner, now, alsoNode),
+    };
     this.transfer = new SqlBulkTransfer(kysely, kind, cache);
     this.apps = {
       list: () => apps.list(kysely),

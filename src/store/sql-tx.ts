@@ -5,6 +5,7 @@
 import type {
   AccountInput,
   MessageOutcome,
+  MsgFlag,
   NewMessage,
   NewOfficialAccount,
   NewOutboxEvent,
@@ -84,6 +85,10 @@ export class SqlTx implements Tx {
     return accounts.remove(this.db, sdkappid, userIds);
   }
 
+  setSigNotBefore(sdkappid: number, userId: string, time: number) {
+    return accounts.setSigNotBefore(this.db, sdkappid, userId, time);
+  }
+
   takeOfficialAccountSlot(sdkappid: number, max: number) {
     return apps.takeOfficialAccountSlot(this.db, sdkappid, max);
   }
@@ -119,11 +124,11 @@ export class SqlTx implements Tx {
   }
 
   async addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number) {
-    if (userIds.length === 0) return;
     // One UPDATE both reserves a block of sub_seq values and keeps SubscriberNum exact.
-    const first = await officialAccounts.reserveSubSeqs(this.db, sdkappid, officialAccountId, userIds.length);
+    const start = await officialAccounts.reserveSubSeqs(this.db, sdkappid, officialAccountId, userIds.length);
     this.written(sdkappid, officialAccountId);
-    await subscriptions.insert(this.db, sdkappid, officialAccountId, userIds, first, now);
+    if (userIds.length > 0) await subscriptions.insert(this.db, sdkappid, officialAccountId, userIds, start, now);
+    return start.version;
   }
 
   async removeSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[]) {
@@ -146,6 +151,10 @@ export class SqlTx implements Tx {
 
   getSubscription(sdkappid: number, officialAccountId: string, userId: string) {
     return subscriptions.get(this.db, sdkappid, officialAccountId, userId);
+  }
+
+  setSubscriptionMsgFlag(sdkappid: number, officialAccountId: string, userId: string, flag: MsgFlag, version: number) {
+    return subscriptions.setMsgFlag(this.db, sdkappid, officialAccountId, userId, flag, version);
   }
 
   setSubscriptionCustomString(sdkappid: number, officialAccountId: string, userId: string, customString: string) {
@@ -173,10 +182,10 @@ export class SqlTx implements Tx {
     });
   }
 
-  async takeMessageSeq(sdkappid: number, officialAccountId: string, time: number) {
-    const seq = await officialAccounts.takeSeq(this.db, sdkappid, officialAccountId, time);
+  async takeMessageSeq(sdkappid: number, officialAccountId: string, sentAt: number | null) {
+    const taken = await officialAccounts.takeSeq(this.db, sdkappid, officialAccountId, sentAt);
     this.written(sdkappid, officialAccountId);
-    return seq;
+    return taken;
   }
 
   insertMessage(sdkappid: number, message: NewMessage) {
@@ -187,9 +196,11 @@ export class SqlTx implements Tx {
     return messages.settle(this.db, sdkappid, officialAccountId, seq, outcome);
   }
 
-  async touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number) {
-    await officialAccounts.touchLastMsgTime(this.db, sdkappid, officialAccountId, time);
+  async markMessageSent(sdkappid: number, officialAccountId: string, seq: number, time: number) {
+    const version = await officialAccounts.markSent(this.db, sdkappid, officialAccountId, time);
     this.written(sdkappid, officialAccountId);
+    await messages.setVersion(this.db, sdkappid, officialAccountId, seq, version);
+    return version;
   }
 
   findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, hash: string, since: number) {
@@ -204,8 +215,18 @@ export class SqlTx implements Tx {
     return messages.getMany(this.db, sdkappid, officialAccountId, seqs);
   }
 
-  markRecalled(sdkappid: number, officialAccountId: string, seqs: readonly number[], reason: string, time: number) {
-    return messages.markRecalled(this.db, sdkappid, officialAccountId, seqs, reason, time);
+  async markRecalled(
+    sdkappid: number,
+    officialAccountId: string,
+    seqs: readonly number[],
+    reason: string,
+    time: number,
+  ) {
+    const unique = [...new Set(seqs)].sort((a, b) => a - b);
+    const last = await officialAccounts.takeVersions(this.db, sdkappid, officialAccountId, unique.length);
+    this.written(sdkappid, officialAccountId);
+    await messages.markRecalled(this.db, sdkappid, officialAccountId, unique, reason, time, last - unique.length + 1);
+    return last;
   }
 
   async enqueueWebhook(event: NewOutboxEvent): Promise<void> {

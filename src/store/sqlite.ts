@@ -6,7 +6,8 @@
  * checkpoints the WAL (sqlite-checkpointer.ts).
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   Kysely,
@@ -47,7 +48,12 @@ export async function openSqliteStore(dataDir: string | null): Promise<SqlStore>
     await kysely.destroy();
     throw error;
   }
-  return new SqlStore('sqlite', kysely);
+  // A file has one serving process; an in-memory store is this process's alone.
+  return new SqlStore(
+    'sqlite',
+    kysely,
+    file === ':memory:' ? `sqlite:memory:${randomUUID()}` : `sqlite:${resolve(file)}`,
+  );
 }
 
 /**

@@ -8,6 +8,7 @@ import type {
   AccountInput,
   AppRecord,
   MessageOutcome,
+  MsgFlag,
   MessageRecord,
   NewMessage,
   NewOfficialAccount,
@@ -45,6 +46,8 @@ export interface Tx {
    */
   existingAccounts(sdkappid: number, userIds: readonly string[], lock?: RowLock): Promise<Set<string>>;
   deleteAccounts(sdkappid: number, userIds: readonly string[]): Promise<void>;
+  /** Voids the user's UserSigs issued before `time` (kick); false when the user is not imported. */
+  setSigNotBefore(sdkappid: number, userId: string, time: number): Promise<boolean>;
 
   // official accounts
   /** One more official account for the app unless it has `max` already (false: the 130010 cap). */
@@ -63,13 +66,24 @@ export interface Tx {
 
   // subscriptions
   subscribedAmong(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<Set<string>>;
-  /** Subscribes new users (none may be subscribed yet) and raises SubscriberNum by as many. */
-  addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Subscribes new users (none may be subscribed yet) and raises SubscriberNum by as many; answers
+   * the timeline version they receive after.
+   */
+  addSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[], now: number): Promise<number>;
   /** Unsubscribes users and lowers SubscriberNum by as many as were subscribed. */
   removeSubscribers(sdkappid: number, officialAccountId: string, userIds: readonly string[]): Promise<void>;
   /** Removes every subscription of these users, keeping each SubscriberNum right; answers who each account lost. */
   removeUserSubscriptions(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>>;
   getSubscription(sdkappid: number, officialAccountId: string, userId: string): Promise<SubscriptionRecord | undefined>;
+  /** The receive option; from Discard back to receiving, the subscriber's timeline starts anew at `version`. */
+  setSubscriptionMsgFlag(
+    sdkappid: number,
+    officialAccountId: string,
+    userId: string,
+    flag: MsgFlag,
+    version: number,
+  ): Promise<void>;
   setSubscriptionCustomString(
     sdkappid: number,
     officialAccountId: string,
@@ -93,13 +107,20 @@ export interface Tx {
   ): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
 
   // messages
-  /** Takes the account's next message Seq and moves LastMsgTime to `time` (0: leave it). */
-  takeMessageSeq(sdkappid: number, officialAccountId: string, time: number): Promise<number>;
+  /**
+   * Takes the account's next message Seq. With `sentAt` the message is visible at once: it also
+   * takes a timeline version and moves LastMsgTime; with null it waits for markMessageSent.
+   */
+  takeMessageSeq(
+    sdkappid: number,
+    officialAccountId: string,
+    sentAt: number | null,
+  ): Promise<{ seq: number; version: number }>;
   insertMessage(sdkappid: number, message: NewMessage): Promise<void>;
   /** Settles a message that is still pending; false when it was not (already settled). */
   settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<boolean>;
-  /** Moves LastMsgTime forward (never back). */
-  touchLastMsgTime(sdkappid: number, officialAccountId: string, time: number): Promise<void>;
+  /** A settled message became visible: it takes a timeline version, LastMsgTime moves forward; answers the version. */
+  markMessageSent(sdkappid: number, officialAccountId: string, seq: number, time: number): Promise<number>;
   findDuplicateMessage(
     sdkappid: number,
     officialAccountId: string,
@@ -120,13 +141,14 @@ export interface Tx {
     officialAccountId: string,
     seqs: readonly number[],
   ): Promise<Map<number, MessageRecord>>;
+  /** Recalls messages, each taking a timeline version; answers the last version taken. */
   markRecalled(
     sdkappid: number,
     officialAccountId: string,
     seqs: readonly number[],
     reason: string,
     time: number,
-  ): Promise<void>;
+  ): Promise<number>;
 
   // webhooks
   /** Writes an "after" event to the outbox; it commits (or not) with the change it reports. */
@@ -145,6 +167,17 @@ export interface Reads extends Pick<Tx, 'subscribedAmong' | 'findDuplicateMessag
   officialAccountsCached(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>>;
   /** The subset of `userIds` that are imported accounts of the app (no row locks outside a transaction). */
   existingAccounts(sdkappid: number, userIds: readonly string[]): Promise<Set<string>>;
+  /** null when the user is not imported; else the time before which their UserSigs are void. */
+  loginState(sdkappid: number, userId: string): Promise<{ sigNotBefore: number } | null>;
+  /** What subscribers must be told after `afterVersion`: messages that became visible or were recalled, oldest first. */
+  timelineChanges(
+    sdkappid: number,
+    officialAccountId: string,
+    afterVersion: number,
+    limit: number,
+  ): Promise<MessageRecord[]>;
+  /** The timeline versions of these accounts (those that exist). */
+  accountVersions(sdkappid: number, ids: readonly string[]): Promise<Map<string, number>>;
   /** Sends still pending (before-send webhook unanswered) made before `sentBefore`, in every app. */
   pendingMessages(sentBefore: number, limit: number): Promise<{ sdkappid: number; message: MessageRecord }[]>;
 }
@@ -172,6 +205,21 @@ export interface Apps {
   put(app: AppRecord): Promise<void>;
 }
 
+/**
+ * Open subscriber connections of every node sharing this database (used when the nodes share no
+ * Redis). Times are Unix milliseconds. Not exported: connections do not outlive their node.
+ */
+export interface PresenceStore {
+  add(sdkappid: number, userId: string, connectionId: string, nodeId: string, platform: string): Promise<void>;
+  remove(sdkappid: number, userId: string, connectionId: string): Promise<void>;
+  /** Per user, the platforms of their connections on nodes alive at `now`. */
+  platforms(sdkappid: number, userIds: readonly string[], now: number): Promise<Map<string, string[]>>;
+  /** The node is alive until `until`. */
+  heartbeat(nodeId: string, until: number): Promise<void>;
+  /** Forgets nodes (and their connections) that stopped renewing before `now`, and `alsoNode`. */
+  forgetDeadNodes(now: number, alsoNode?: string): Promise<void>;
+}
+
 /** Whole tables in and out (herald export / import). */
 export interface BulkTransfer {
   /** Every row of a table in key order, read in pages so memory stays flat. */
@@ -188,6 +236,11 @@ export interface BulkTransfer {
 export interface Store {
   readonly kind: Dialect;
   /**
+   * What tells this deployment's data apart from another's on shared infrastructure (a SQLite
+   * file; a PostgreSQL database and schema): nodes with the same namespace serve the same data.
+   */
+  readonly namespace: string;
+  /**
    * Runs `fn` in one transaction; a throw rolls everything back. A PostgreSQL deadlock victim is
    * run again (at most three attempts), so `fn` must not have effects outside the transaction
    * except through onCommit/onRollback hooks.
@@ -197,6 +250,7 @@ export interface Store {
   readonly outbox: Outbox;
   readonly apps: Apps;
   readonly transfer: BulkTransfer;
+  readonly presence: PresenceStore;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

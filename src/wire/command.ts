@@ -13,8 +13,13 @@ import { compile, type Validator } from './schema/validate.ts';
 
 export const ACCOUNT_SERVICE = 'im_open_login_svc';
 export const OFFICIAL_ACCOUNT_SERVICE = 'official_account_open_http_svc';
+export const OPENIM_SERVICE = 'openim';
 export const ADMIN_SERVICE = 'herald_admin';
-export type ServiceName = typeof ACCOUNT_SERVICE | typeof OFFICIAL_ACCOUNT_SERVICE | typeof ADMIN_SERVICE;
+export type ServiceName =
+  | typeof ACCOUNT_SERVICE
+  | typeof OFFICIAL_ACCOUNT_SERVICE
+  | typeof OPENIM_SERVICE
+  | typeof ADMIN_SERVICE;
 
 export interface CommandDeclaration<Req extends TSchema, Res extends TProperties> {
   service: ServiceName;
@@ -28,8 +33,8 @@ export interface CommandDeclaration<Req extends TSchema, Res extends TProperties
   response: TObject<Res>;
   /** A body that breaks the request schema (6017 on official-account APIs, 70402 on account APIs). */
   invalidError: Extract<ErrorName, 'invalidParameter' | 'invalidAccountParameter'>;
-  /** A caller who is not an app admin (60010; 70403 on account APIs). */
-  adminError: Extract<ErrorName, 'adminRequired' | 'accountAdminRequired'>;
+  /** A caller who is not an app admin (60010; 70403 on account APIs, 90009 on openim). */
+  adminError: Extract<ErrorName, 'adminRequired' | 'accountAdminRequired' | 'openimAdminRequired'>;
   /** An exception nobody expected (10004; 70500 on account APIs). */
   internalError: Extract<ErrorName, 'internalError' | 'accountInternalError'>;
   /** Refused with 131000 while the app's official-account service is off. */
@@ -80,6 +85,18 @@ export const OFFICIAL_ACCOUNT_COMMAND = {
   internalError: 'internalError',
   needsOfficialAccountService: true,
   defaultRate: 200,
+} as const;
+
+/**
+ * openim (query_online_status): admin refusals answer 90009 (platform.md §1.6); a bad To_Account
+ * list 70402, the family of the 70107 it answers per account (compatibility notes).
+ */
+export const OPENIM_COMMAND = {
+  service: OPENIM_SERVICE,
+  invalidError: 'invalidAccountParameter',
+  adminError: 'openimAdminRequired',
+  internalError: 'accountInternalError',
+  needsOfficialAccountService: false,
 } as const;
 
 export const ADMIN_COMMAND = {

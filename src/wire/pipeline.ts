@@ -9,11 +9,12 @@ import type { UserSigVerifier } from '../auth/verifier.ts';
 import { ApiError, badQuery, methodNotAllowed, unknownCommand, unknownSdkAppId, type ErrorName } from '../errors.ts';
 import type { AuthFailureLimits } from '../limits/auth-failures.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
-import type { SendLimiter, Webhooks } from '../services/context.ts';
+import type { OnlineStatus, SendLimiter, Webhooks } from '../services/context.ts';
+import type { Notifier } from '../services/notifier.ts';
 import type { AppRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { checkBodyValues, parseBody } from './body.ts';
-import { ACCOUNT_SERVICE, type Command, commandKey } from './command.ts';
+import { ACCOUNT_SERVICE, type Command, commandKey, OPENIM_SERVICE } from './command.ts';
 import { type Envelope, fail, ok } from './envelope.ts';
 import { readQuery } from './query.ts';
 
@@ -43,15 +44,18 @@ export interface PipelineDeps {
   sendLimits: SendLimiter;
   authFailures: AuthFailureLimits;
   webhooks: Webhooks;
+  notifier: Notifier;
+  online: OnlineStatus;
   store: Store;
   now(): number;
 }
 
-/** The codes of a service whose command is unknown (the account service has codes of its own). */
+/** The codes of a service whose command is unknown (the account and openim services have codes of their own). */
 function serviceError(service: string, kind: 'admin' | 'internal'): ErrorName {
   const accounts = service === ACCOUNT_SERVICE;
-  if (kind === 'admin') return accounts ? 'accountAdminRequired' : 'adminRequired';
-  return accounts ? 'accountInternalError' : 'internalError';
+  if (kind === 'admin')
+    return accounts ? 'accountAdminRequired' : service === OPENIM_SERVICE ? 'openimAdminRequired' : 'adminRequired';
+  return accounts || service === OPENIM_SERVICE ? 'accountInternalError' : 'internalError';
 }
 
 export class Pipeline {
@@ -127,6 +131,8 @@ export class Pipeline {
         store: this.deps.store,
         sendLimits: this.deps.sendLimits,
         webhooks: this.deps.webhooks,
+        notifier: this.deps.notifier,
+        online: this.deps.online,
         now: this.deps.now,
       },
       validation.value,

@@ -2,8 +2,10 @@
 import accountCheck from './commands/accounts/account-check.ts';
 import accountDelete from './commands/accounts/account-delete.ts';
 import accountImport from './commands/accounts/account-import.ts';
+import kick from './commands/accounts/kick.ts';
 import multiaccountImport from './commands/accounts/multiaccount-import.ts';
 import listWebhookDeliveries from './commands/admin/list-webhook-deliveries.ts';
+import queryOnlineStatus from './commands/openim/query-online-status.ts';
 import addSubscriber from './commands/official-accounts/add-subscriber.ts';
 import createOfficialAccount from './commands/official-accounts/create-official-account.ts';
 import deleteSubscriber from './commands/official-accounts/delete-subscriber.ts';
@@ -23,6 +25,8 @@ export const COMMANDS: readonly Command[] = [
   multiaccountImport,
   accountDelete,
   accountCheck,
+  kick,
+  queryOnlineStatus,
   createOfficialAccount,
   destroyOfficialAccount,
   modifyOfficialAccountBaseInfo,

@@ -9,6 +9,8 @@ export interface AccountsTable {
   nick: string;
   face_url: string;
   created_at: number;
+  /** UserSigs issued before this Unix time no longer log the user in (kick; migration 0006). */
+  sig_not_before: number;
 }
 
 /**
@@ -43,6 +45,15 @@ const EXISTING: Record<RowLock, ListStatement> = {
   share: existing('share'),
   update: existing('update'),
 };
+
+const LOGIN_STATE = new Statement(
+  'accounts.login_state',
+  'select sig_not_before from accounts where sdkappid = ? and user_id = ?',
+);
+const SET_SIG_NOT_BEFORE = new Statement(
+  'accounts.set_sig_not_before',
+  'update accounts set sig_not_before = ? where sdkappid = ? and user_id = ?',
+);
 
 const DELETE = new ListStatement(
   'accounts.delete',
@@ -80,4 +91,19 @@ export async function remove(db: SqlRunner, sdkappid: number, userIds: readonly 
   if (userIds.length === 0) return;
   const users = [...new Set(userIds)];
   await db.changes(DELETE.of(users.length), [sdkappid, ...users]);
+}
+
+/** Whether the user may log in: null when not imported, else the time before which UserSigs are void. */
+export async function loginState(
+  db: SqlRunner,
+  sdkappid: number,
+  userId: string,
+): Promise<{ sigNotBefore: number } | null> {
+  const [row] = await db.rows<{ sig_not_before: number | string }>(LOGIN_STATE, [sdkappid, userId]);
+  return row ? { sigNotBefore: Number(row.sig_not_before) } : null;
+}
+
+/** Voids the user's UserSigs issued before `time`; false when the user is not imported. */
+export async function setSigNotBefore(db: SqlRunner, sdkappid: number, userId: string, time: number): Promise<boolean> {
+  return (await db.changes(SET_SIG_NOT_BEFORE, [time, sdkappid, userId])) === 1;
 }

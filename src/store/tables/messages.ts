@@ -37,6 +37,10 @@ export interface MessagesTable {
   recall_time: number | null;
   /** An index into STATES. */
   state: Generated<number>;
+  /** The account's timeline version of the message's last change (sent, recalled); 0 while pending. */
+  version: Generated<number>;
+  /** The timeline version at which the message became visible; 0 while pending. */
+  sent_version: Generated<number>;
 }
 
 type Row = Selectable<MessagesTable>;
@@ -64,6 +68,8 @@ const COLUMNS = allColumns<Row>()([
   'recall_reason',
   'recall_time',
   'state',
+  'version',
+  'sent_version',
 ]);
 
 function toRecord(row: Row): MessageRecord {
@@ -85,6 +91,8 @@ function toRecord(row: Row): MessageRecord {
     recallReason: row.recall_reason,
     recallTime: row.recall_time === null ? null : Number(row.recall_time),
     state: STATES[Number(row.state)] ?? 'sent',
+    version: Number(row.version),
+    sentVersion: Number(row.sent_version),
   };
 }
 
@@ -125,14 +133,23 @@ const GET = new ListStatement(
   (name, seqs, prepared) =>
     new Statement(name, `${SELECT} where sdkappid = ? and oa_id = ? and seq in (${seqs})`, { prepared }),
 );
-const MARK_RECALLED = new ListStatement(
+const MARK_RECALLED = new Statement(
   'messages.mark_recalled',
-  (name, seqs, prepared) =>
-    new Statement(
-      name,
-      `update messages set recalled = 1, recall_reason = ?, recall_time = ? where sdkappid = ? and oa_id = ? and seq in (${seqs})`,
-      { prepared },
-    ),
+  'update messages set recalled = 1, recall_reason = ?, recall_time = ?, version = ? where sdkappid = ? and oa_id = ? and seq = ?',
+);
+const SET_VERSION = new Statement(
+  'messages.set_version',
+  'update messages set version = ?, sent_version = ? where sdkappid = ? and oa_id = ? and seq = ?',
+);
+/**
+ * What subscribers must be told, oldest change first: messages that became visible or were
+ * recalled after a timeline version (online-only ones too: who may see them is the caller's call).
+ */
+const CHANGES_AFTER = new JsonRowsStatement(
+  'messages.changes_after',
+  COLUMNS,
+  `${SELECT} where sdkappid = ? and oa_id = ? and version > ? and state = ${SENT} order by version limit ?`,
+  { order: { column: 'version' } },
 );
 // `state = 1` is written out so SQLite can use the partial index of pending rows (migration 0004).
 const PENDING_BEFORE = new Statement(
@@ -162,6 +179,8 @@ export async function insert(db: SqlRunner, sdkappid: number, message: NewMessag
       online_only: message.onlineOnly ? 1 : 0,
       content_hash: message.contentHash,
       state: STATES.indexOf(message.state),
+      version: message.version,
+      sent_version: message.version,
     }),
   );
 }
@@ -228,6 +247,7 @@ export async function getMany(
   return found;
 }
 
+/** Recalls messages, each taking the next of `versions` (ascending) as its new timeline version. */
 export async function markRecalled(
   db: SqlRunner,
   sdkappid: number,
@@ -235,10 +255,33 @@ export async function markRecalled(
   seqs: readonly number[],
   reason: string,
   time: number,
+  firstVersion: number,
 ): Promise<void> {
-  if (seqs.length === 0) return;
-  const unique = [...new Set(seqs)];
-  await db.changes(MARK_RECALLED.of(unique.length), [reason, time, sdkappid, officialAccountId, ...unique]);
+  for (const [i, seq] of seqs.entries()) {
+    await db.changes(MARK_RECALLED, [reason, time, firstVersion + i, sdkappid, officialAccountId, seq]);
+  }
+}
+
+/** A message that became visible (settled as sent) at this timeline version. */
+export async function setVersion(
+  db: SqlRunner,
+  sdkappid: number,
+  officialAccountId: string,
+  seq: number,
+  version: number,
+): Promise<void> {
+  await db.changes(SET_VERSION, [version, version, sdkappid, officialAccountId, seq]);
+}
+
+/** Changes subscribers must be told of after `afterVersion`, in version order, at most `limit`. */
+export async function changesAfter(
+  db: SqlRunner,
+  sdkappid: number,
+  officialAccountId: string,
+  afterVersion: number,
+  limit: number,
+): Promise<MessageRecord[]> {
+  return (await db.jsonRows<Row>(CHANGES_AFTER, [sdkappid, officialAccountId, afterVersion, limit])).map(toRecord);
 }
 
 /** Sends still pending (reserved, before-send webhook unanswered) made before `sentBefore`, in every app. */

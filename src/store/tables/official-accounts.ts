@@ -30,6 +30,8 @@ export interface OfficialAccountsTable {
   create_time: number;
   next_seq: Generated<number>;
   next_sub_seq: Generated<number>;
+  /** The timeline version: taken by every change subscribers must see (migration 0006). */
+  next_version: Generated<number>;
 }
 
 type Row = Selectable<OfficialAccountsTable>;
@@ -49,6 +51,7 @@ const COLUMNS = allColumns<Row>()([
   'create_time',
   'next_seq',
   'next_sub_seq',
+  'next_version',
 ]);
 
 function toRecord(row: Row): OfficialAccountRecord {
@@ -64,6 +67,7 @@ function toRecord(row: Row): OfficialAccountRecord {
     subscriberNum: Number(row.subscriber_num),
     lastMsgTime: Number(row.last_msg_time),
     createTime: Number(row.create_time),
+    version: Number(row.next_version),
   };
 }
 
@@ -71,7 +75,7 @@ function toRecord(row: Row): OfficialAccountRecord {
 const INSERT = insertInto(
   'official_accounts.insert',
   'official_accounts',
-  except(COLUMNS, ['subscriber_num', 'last_msg_time', 'next_seq', 'next_sub_seq']),
+  except(COLUMNS, ['subscriber_num', 'last_msg_time', 'next_seq', 'next_sub_seq', 'next_version']),
   ' on conflict (sdkappid, id) do nothing',
 );
 const SELECT = `select ${columnList(COLUMNS)} from official_accounts where sdkappid = ?`;
@@ -95,24 +99,44 @@ const ADJUST_SUBSCRIBER_NUM = new Statement(
   'official_accounts.adjust_subscriber_num',
   'update official_accounts set subscriber_num = subscriber_num + ? where sdkappid = ? and id = ?',
 );
-/** One UPDATE reserves a block of sub_seq values and keeps SubscriberNum exact; answers the block's end. */
+/**
+ * One UPDATE reserves a block of sub_seq values and keeps SubscriberNum exact; answers the block's
+ * end and the timeline version the new subscribers start after.
+ */
 const RESERVE_SUB_SEQS = new Statement(
   'official_accounts.reserve_sub_seqs',
   'update official_accounts set next_sub_seq = next_sub_seq + ?, subscriber_num = subscriber_num + ? ' +
-    'where sdkappid = ? and id = ? returning next_sub_seq',
+    'where sdkappid = ? and id = ? returning next_sub_seq, next_version',
+);
+/** A Seq for a message that a before-send webhook must first decide on (no version yet). */
+const RESERVE_SEQ = new Statement(
+  'official_accounts.reserve_seq',
+  'update official_accounts set next_seq = next_seq + 1 where sdkappid = ? and id = ? returning next_seq',
 );
 // LastMsgTime moves forward only, even if two nodes' clocks disagree.
 const takeSeqText = (later: string) =>
-  `update official_accounts set next_seq = next_seq + 1, last_msg_time = ${later}(last_msg_time, ?) ` +
-  'where sdkappid = ? and id = ? returning next_seq';
+  'update official_accounts set next_seq = next_seq + 1, next_version = next_version + 1, ' +
+  `last_msg_time = ${later}(last_msg_time, ?) where sdkappid = ? and id = ? returning next_seq, next_version`;
 const TAKE_SEQ = new Statement('official_accounts.take_seq', takeSeqText('max'), {
   postgres: takeSeqText('greatest'),
 });
-const touch = (later: string) =>
-  `update official_accounts set last_msg_time = ${later}(last_msg_time, ?) where sdkappid = ? and id = ?`;
-const TOUCH_LAST_MSG_TIME = new Statement('official_accounts.touch_last_msg_time', touch('max'), {
-  postgres: touch('greatest'),
+const markSentText = (later: string) =>
+  `update official_accounts set last_msg_time = ${later}(last_msg_time, ?), next_version = next_version + 1 ` +
+  'where sdkappid = ? and id = ? returning next_version';
+const MARK_SENT = new Statement('official_accounts.mark_sent', markSentText('max'), {
+  postgres: markSentText('greatest'),
 });
+const TAKE_VERSIONS = new Statement(
+  'official_accounts.take_versions',
+  'update official_accounts set next_version = next_version + ? where sdkappid = ? and id = ? returning next_version',
+);
+const VERSIONS = new ListStatement(
+  'official_accounts.versions',
+  (name, list, prepared) =>
+    new Statement(name, `select id, next_version from official_accounts where sdkappid = ? and id in (${list})`, {
+      prepared,
+    }),
+);
 
 /** Inserts the account; false when the ID is already taken (nothing written then). */
 export async function insert(db: SqlRunner, sdkappid: number, account: NewOfficialAccount): Promise<boolean> {
@@ -175,20 +199,60 @@ export async function adjustSubscriberNum(db: SqlRunner, sdkappid: number, id: s
   await db.changes(ADJUST_SUBSCRIBER_NUM, [delta, sdkappid, id]);
 }
 
-/** Reserves `n` subscription order numbers and counts `n` more subscribers; answers the first number. */
-export async function reserveSubSeqs(db: SqlRunner, sdkappid: number, id: string, n: number): Promise<number> {
-  const [row] = await db.rows<{ next_sub_seq: number | string }>(RESERVE_SUB_SEQS, [n, n, sdkappid, id]);
+/**
+ * Reserves `n` subscription order numbers and counts `n` more subscribers; answers the first
+ * number and the account's timeline version (the new subscriptions start after it).
+ */
+export async function reserveSubSeqs(db: SqlRunner, sdkappid: number, id: string, n: number) {
+  const [row] = await db.rows<{ next_sub_seq: number | string; next_version: number | string }>(RESERVE_SUB_SEQS, [
+    n,
+    n,
+    sdkappid,
+    id,
+  ]);
   if (row === undefined) throw new Error(`official account ${id} vanished inside its transaction`);
-  return Number(row.next_sub_seq) - n + 1;
+  return { firstSubSeq: Number(row.next_sub_seq) - n + 1, version: Number(row.next_version) };
 }
 
-/** Takes the next message Seq and moves LastMsgTime to `time` (0: leave it); never repeats a Seq. */
-export async function takeSeq(db: SqlRunner, sdkappid: number, id: string, time: number): Promise<number> {
-  const [row] = await db.rows<{ next_seq: number | string }>(TAKE_SEQ, [time, sdkappid, id]);
+/**
+ * Takes the next message Seq; never repeats one. With `sentAt`, the message is visible at once:
+ * it also takes a timeline version and moves LastMsgTime. Without, it waits for a before-send
+ * webhook and gets its version from markSent (version 0 until then).
+ */
+export async function takeSeq(db: SqlRunner, sdkappid: number, id: string, sentAt: number | null) {
+  const [row] =
+    sentAt === null
+      ? await db.rows<{ next_seq: number | string }>(RESERVE_SEQ, [sdkappid, id])
+      : await db.rows<{ next_seq: number | string; next_version: number | string }>(TAKE_SEQ, [sentAt, sdkappid, id]);
   if (row === undefined) throw new Error(`official account ${id} vanished inside its transaction`);
-  return Number(row.next_seq);
+  return { seq: Number(row.next_seq), version: 'next_version' in row ? Number(row.next_version) : 0 };
 }
 
-export async function touchLastMsgTime(db: SqlRunner, sdkappid: number, id: string, time: number): Promise<void> {
-  await db.changes(TOUCH_LAST_MSG_TIME, [time, sdkappid, id]);
+/** A pending message became visible: LastMsgTime moves forward; answers its timeline version. */
+export async function markSent(db: SqlRunner, sdkappid: number, id: string, time: number): Promise<number> {
+  return versionOf(await db.rows<{ next_version: number | string }>(MARK_SENT, [time, sdkappid, id]), id);
+}
+
+/** Takes `n` timeline versions (recalls); answers the last one. */
+export async function takeVersions(db: SqlRunner, sdkappid: number, id: string, n: number): Promise<number> {
+  return versionOf(await db.rows<{ next_version: number | string }>(TAKE_VERSIONS, [n, sdkappid, id]), id);
+}
+
+function versionOf(rows: { next_version: number | string }[], id: string): number {
+  const [row] = rows;
+  if (row === undefined) throw new Error(`official account ${id} vanished inside its transaction`);
+  return Number(row.next_version);
+}
+
+/** The timeline versions of these accounts (those that exist). */
+export async function versions(db: SqlRunner, sdkappid: number, ids: readonly string[]): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  if (ids.length === 0) return found;
+  const unique = [...new Set(ids)];
+  const rows = await db.rows<{ id: string; next_version: number | string }>(VERSIONS.of(unique.length), [
+    sdkappid,
+    ...unique,
+  ]);
+  for (const row of rows) found.set(row.id, Number(row.next_version));
+  return found;
 }

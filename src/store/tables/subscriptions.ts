@@ -16,10 +16,12 @@ export interface SubscriptionsTable {
   custom_string: Generated<string>;
   msg_flag: Generated<string>;
   last_send_msg_time: Generated<number>;
+  /** Messages that became visible after this timeline version are this subscriber's (migration 0006). */
+  from_version: Generated<number>;
 }
 
 type Row = Selectable<SubscriptionsTable>;
-type PageRow = Omit<Row, 'sdkappid' | 'oa_id'>;
+type PageRow = Omit<Row, 'sdkappid' | 'oa_id' | 'from_version'>;
 
 const COLUMNS = allColumns<Row>()([
   'sdkappid',
@@ -30,9 +32,10 @@ const COLUMNS = allColumns<Row>()([
   'custom_string',
   'msg_flag',
   'last_send_msg_time',
+  'from_version',
 ]);
 /** Only the columns a subscriber page answers with: each value read costs, and a page reads 201 rows. */
-const PAGE_COLUMNS = except(COLUMNS, ['sdkappid', 'oa_id']);
+const PAGE_COLUMNS = except(COLUMNS, ['sdkappid', 'oa_id', 'from_version']);
 // Custom string, receive option and last send time start out at their defaults.
 const INSERT_COLUMNS = except(COLUMNS, ['custom_string', 'msg_flag', 'last_send_msg_time']);
 
@@ -48,7 +51,7 @@ function toEntry(row: PageRow): SubscriberEntry {
 }
 
 function toRecord(row: Row): SubscriptionRecord {
-  return { officialAccountId: row.oa_id, ...toEntry(row) };
+  return { officialAccountId: row.oa_id, ...toEntry(row), fromVersion: Number(row.from_version) };
 }
 
 const list = (name: string, text: (list: string) => string) =>
@@ -93,6 +96,15 @@ const DELETE_OF_ACCOUNT = new Statement(
   'subscriptions.delete_of_account',
   'delete from subscriptions where sdkappid = ? and oa_id = ?',
 );
+/**
+ * The receive option; switching from Discard back to receiving starts the subscriber's timeline
+ * anew at `version` (what was sent meanwhile was discarded for good).
+ */
+const SET_MSG_FLAG = new Statement(
+  'subscriptions.set_msg_flag',
+  "update subscriptions set from_version = case when msg_flag = 'Discard' and ? <> 'Discard' then ? else from_version end, " +
+    'msg_flag = ? where sdkappid = ? and oa_id = ? and user_id = ?',
+);
 const SET_CUSTOM_STRING = new Statement(
   'subscriptions.set_custom_string',
   'update subscriptions set custom_string = ? where sdkappid = ? and oa_id = ? and user_id = ?',
@@ -124,13 +136,13 @@ export async function subscribedAmong(
   return new Set(rows.map((r) => r.user_id));
 }
 
-/** Inserts subscriptions numbered `firstSubSeq`, `firstSubSeq + 1`, … in the order given. */
+/** Inserts subscriptions numbered `firstSubSeq`, `firstSubSeq + 1`, … in the order given, receiving after `version`. */
 export async function insert(
   db: SqlRunner,
   sdkappid: number,
   officialAccountId: string,
   userIds: readonly string[],
-  firstSubSeq: number,
+  start: { firstSubSeq: number; version: number },
   now: number,
 ): Promise<void> {
   const parameters: unknown[] = [];
@@ -139,8 +151,9 @@ export async function insert(
       sdkappid,
       oa_id: officialAccountId,
       user_id: userId,
-      sub_seq: firstSubSeq + i,
+      sub_seq: start.firstSubSeq + i,
       subscribe_time: now,
+      from_version: start.version,
     };
     for (const column of INSERT_COLUMNS) parameters.push(row[column]);
   }
@@ -207,6 +220,17 @@ export async function removeOfUsers(db: SqlRunner, sdkappid: number, userIds: re
 
 export async function removeOfAccount(db: SqlRunner, sdkappid: number, officialAccountId: string): Promise<void> {
   await db.changes(DELETE_OF_ACCOUNT, [sdkappid, officialAccountId]);
+}
+
+export async function setMsgFlag(
+  db: SqlRunner,
+  sdkappid: number,
+  officialAccountId: string,
+  userId: string,
+  flag: MsgFlag,
+  version: number,
+): Promise<void> {
+  await db.changes(SET_MSG_FLAG, [flag, version, flag, sdkappid, officialAccountId, userId]);
 }
 
 export async function setCustomString(

@@ -1,0 +1,83 @@
+/**
+ * The doorbell over PostgreSQL LISTEN/NOTIFY, for nodes sharing a database without Redis. One
+ * dedicated connection listens (and notifies); when it is lost it is opened again with backoff,
+ * and the hub is asked to look for changes it may have missed meanwhile.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { type Bus, type BusMessage, parseBusMessage } from './bus.ts';
+
+const MAX_BACKOFF_MS = 5000;
+
+export class PostgresBus implements Bus {
+  private readonly listeners: ((message: BusMessage) => void)[] = [];
+  private readonly reconnectListeners: (() => void)[] = [];
+  private client: pg.Client | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly url: string,
+    /** A valid identifier per deployment: NOTIFY channels are shared by the whole database. */
+    private readonly channel: string,
+  ) {}
+
+  static async open(url: string, namespace: string): Promise<PostgresBus> {
+    const channel = `herald_${createHash('sha256').update(namespace).digest('hex').slice(0, 24)}`;
+    const bus = new PostgresBus(url, channel);
+    await bus.connect();
+    return bus;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', (n) => {
+      const message = n.payload === undefined ? null : parseBusMessage(n.payload);
+      if (message !== null) for (const listener of this.listeners) listener(message);
+    });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    await client.connect();
+    await client.query(`LISTEN ${this.channel}`);
+    this.client = client;
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client || this.closed) return;
+    this.client = null;
+    void client.end().catch(() => {});
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let delay = 100; !this.closed; delay = Math.min(MAX_BACKOFF_MS, delay * 2)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      try {
+        await this.connect();
+        for (const listener of this.reconnectListeners) listener();
+        return;
+      } catch {
+        // the database is still unreachable; try again
+      }
+    }
+  }
+
+  publish(message: BusMessage): void {
+    // Without a connection the doorbell is lost; the hubs' sweeps find the change.
+    this.client?.query('select pg_notify($1, $2)', [this.channel, JSON.stringify(message)]).catch(() => {});
+  }
+
+  onMessage(listener: (message: BusMessage) => void): void {
+    this.listeners.push(listener);
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+}
