@@ -48,8 +48,14 @@ export async function subscriptionsOf(ctx: DeviceContext): Promise<Subscribed[]>
   });
 }
 
+/** What a device asks of official accounts, like the REST commands, needs the service on (131000). */
+function requireService(ctx: DeviceContext): void {
+  if (!ctx.app.officialAccountEnabled) throw new ApiError('officialAccountServiceOff');
+}
+
 /** The user subscribes: the same rules and webhooks as add_subscriber, the user as operator. */
 export async function subscribe(ctx: DeviceContext, officialAccountId: string): Promise<void> {
+  requireService(ctx);
   const { results } = await addSubscribers(ctx, officialAccountId, [ctx.operator]);
   const [mine] = results;
   if (mine === undefined || mine.result !== 0) return; // 1 subscribed now, 2 already
@@ -60,6 +66,7 @@ export async function subscribe(ctx: DeviceContext, officialAccountId: string): 
 
 /** The user unsubscribes (nothing to do when they were not subscribed). */
 export async function unsubscribe(ctx: DeviceContext, officialAccountId: string): Promise<void> {
+  requireService(ctx);
   await deleteSubscribers(ctx, officialAccountId, [ctx.operator]);
 }
 
@@ -68,6 +75,7 @@ export async function unsubscribe(ctx: DeviceContext, officialAccountId: string)
  * discarded: the subscriber's timeline starts again at the account's current version.
  */
 export async function setReceiveOption(ctx: DeviceContext, officialAccountId: string, msgFlag: MsgFlag) {
+  requireService(ctx);
   const { sdkappid } = ctx.app;
   const userId = ctx.operator;
   await ctx.store.transaction(async (tx) => {
@@ -100,6 +108,7 @@ export type AccountInfoResult =
  * the user's own subscription when there is one. No IDs: every account the user subscribes to.
  */
 export async function accountsInfo(ctx: DeviceContext, ids: readonly string[]): Promise<AccountInfoResult[]> {
+  requireService(ctx);
   if (ids.length === 0) {
     return (await subscriptionsOf(ctx)).map(({ account, subscription }) => ({
       id: account.id,
@@ -129,6 +138,7 @@ export async function messageList(
   count: number,
   beforeMsgKey: string | undefined,
 ): Promise<{ messages: MessageRecord[]; nextMsgKey: string; completed: boolean }> {
+  requireService(ctx);
   const { sdkappid } = ctx.app;
   const subscribed = await ctx.store.reads.subscribedAmong(sdkappid, officialAccountId, [ctx.operator]);
   if (!subscribed.has(ctx.operator)) {
