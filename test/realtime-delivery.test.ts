@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeraldChat } from '../src/client/index.ts';
-import { assertFail, assertOk } from './helpers/assertions.ts';
+import { assertOk } from './helpers/assertions.ts';
 import WebSocket from 'ws';
 import { Device, RawSocket, until, userSig } from './helpers/devices.ts';
 import { TcpProxy } from './helpers/proxy.ts';
