@@ -124,9 +124,11 @@ export class AccountFeed {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.members.size === 0) return;
-      const rows = await this.reads.timelineChanges(this.sdkappid, this.officialAccountId, this.lowestCursor, BATCH);
-      if (rows.length > 0) this.deliver(rows);
-      if (rows.length < BATCH) break;
+      const from = this.lowestCursor;
+      const rows = await this.reads.timelineChanges(this.sdkappid, this.officialAccountId, from, BATCH);
+      if (rows.length > 0) this.deliver(rows, from);
+      // A member that joined during the read with an older cursor was not served: read again for it.
+      if (rows.length < BATCH && this.lowestCursor >= from) break;
     }
     for (const [member, state] of this.members) {
       if (!state.syncing) continue;
@@ -135,7 +137,8 @@ export class AccountFeed {
     }
   }
 
-  private deliver(rows: MessageRecord[]): void {
+  /** Hands out rows read after `from`; members behind `from` (they joined meanwhile) wait for their own read. */
+  private deliver(rows: MessageRecord[], from: number): void {
     const serialised = new Serialised();
     const frames = new Map<string, Frame[]>();
     const last = (rows.at(-1) as MessageRecord).version;
@@ -144,6 +147,7 @@ export class AccountFeed {
     let floor = Number.POSITIVE_INFINITY;
     for (const row of rows) floor = Math.min(floor, row.sentVersion - 1);
     for (const [member, state] of [...this.members]) {
+      if (state.cursor < from) continue;
       const cursor = Math.max(state.cursor, floor);
       const fromVersion = Math.max(state.fromVersion, floor);
       const liveFrom = Math.max(state.liveFrom, floor);

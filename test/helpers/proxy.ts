@@ -48,7 +48,7 @@ export class TcpProxy {
   /** Every connection through the proxy dies at once, with no close handshake. */
   cut(): void {
     for (const [client, upstream] of [...this.pairs]) {
-      client.resetAndDestroy();
+      client.destroy();
       upstream.destroy();
     }
     this.pairs.clear();
