@@ -1,0 +1,168 @@
+/**
+ * The load side of `npm run bench:fanout`, in its own process: N subscribers on raw WebSockets
+ * (the protocol of docs/client-protocol.md, no client library), each logged in as its own user.
+ * It records when every message reaches every client, counts duplicates and gaps, and on command
+ * drops every connection at once and brings them all back with their cursors (a reconnect storm).
+ * Driven over IPC by bench/fanout.ts.
+ */
+import { Api } from 'tls-sig-api-v2';
+import WebSocket from 'ws';
+
+interface Start {
+  url: string;
+  sdkappid: number;
+  key: string;
+  users: string[];
+  officialAccountId: string;
+}
+
+type Command =
+  | { t: 'connect' }
+  | { t: 'ack'; id: string; at: number }
+  | { t: 'drop' }
+  | { t: 'report' }
+  | { t: 'reset' };
+
+const now = () => performance.timeOrigin + performance.now();
+
+class Subscriber {
+  socket: WebSocket | null = null;
+  cursor = 0;
+  readonly seen = new Set<string>();
+  duplicates = 0;
+  synced = false;
+
+  constructor(
+    readonly user: string,
+    private readonly start: Start,
+    private readonly sig: string,
+    private readonly onMessage: (id: string, at: number) => void,
+  ) {}
+
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(`${this.start.url.replace(/^http/, 'ws')}/realtime/ws`, {
+        perMessageDeflate: false,
+      });
+      this.socket = socket;
+      this.synced = false;
+      socket.on('open', () => {
+        const cursors = this.cursor > 0 ? { [this.start.officialAccountId]: this.cursor } : {};
+        socket.send(
+          JSON.stringify({
+            op: 'login',
+            id: 1,
+            sdkappid: this.start.sdkappid,
+            userID: this.user,
+            userSig: this.sig,
+            cursors,
+          }),
+        );
+      });
+      socket.on('message', (data) => {
+        const at = now();
+        const frame = JSON.parse(data.toString()) as {
+          op: string;
+          id?: number;
+          code?: number;
+          event?: string;
+          data?: unknown;
+        };
+        if (frame.op === 'reply' && frame.id === 1) {
+          if (frame.code !== 0) reject(new Error(`${this.user}: login answered ${JSON.stringify(frame)}`));
+          const cursors = (frame.data as { cursors: Record<string, number> }).cursors;
+          this.cursor = Math.max(this.cursor, cursors[this.start.officialAccountId] ?? 0);
+          resolve();
+        } else if (frame.op === 'synced') {
+          this.synced = true;
+        } else if (frame.op === 'event' && frame.event === 'MESSAGE_RECEIVED') {
+          for (const m of frame.data as { ID: string; version: number }[]) {
+            if (m.version <= this.cursor || this.seen.has(m.ID)) {
+              this.duplicates++;
+              continue;
+            }
+            this.cursor = m.version;
+            this.seen.add(m.ID);
+            this.onMessage(m.ID, at);
+          }
+        }
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  drop(): void {
+    this.socket?.terminate();
+    this.socket = null;
+  }
+}
+
+let subscribers: Subscriber[] = [];
+/** Receipt times per message ID. */
+const receipts = new Map<string, number[]>();
+const acks = new Map<string, number>();
+
+function send(message: unknown): void {
+  process.send?.(message);
+}
+
+process.on('message', async (raw: Start | Command) => {
+  if ('users' in raw) {
+    const api = new Api(raw.sdkappid, raw.key);
+    subscribers = raw.users.map(
+      (user) =>
+        new Subscriber(user, raw, api.genUserSig(user, 86_400), (id, at) => {
+          let list = receipts.get(id);
+          if (!list) {
+            list = [];
+            receipts.set(id, list);
+          }
+          list.push(at);
+        }),
+    );
+    send({ t: 'ready' });
+    return;
+  }
+  const command = raw as Command;
+  if (command.t === 'connect') {
+    const began = now();
+    // All at once: every client opens and logs in without waiting for the others.
+    await Promise.all(subscribers.map((s) => s.connect()));
+    while (!subscribers.every((s) => s.synced)) await new Promise((resolve) => setTimeout(resolve, 10));
+    send({ t: 'connected', ms: now() - began });
+  } else if (command.t === 'ack') {
+    acks.set(command.id, command.at);
+  } else if (command.t === 'drop') {
+    for (const s of subscribers) s.drop();
+    send({ t: 'dropped' });
+  } else if (command.t === 'report') {
+    const latencies: number[] = [];
+    let delivered = 0;
+    let lastAt = 0;
+    for (const [id, times] of receipts) {
+      const ack = acks.get(id);
+      delivered += times.length;
+      for (const t of times) {
+        lastAt = Math.max(lastAt, t);
+        // A push may beat the REST reply to the sender: that counts as no wait at all.
+        if (ack !== undefined) latencies.push(Math.max(0, t - ack));
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    send({
+      t: 'report',
+      delivered,
+      perMessage: Object.fromEntries([...receipts].map(([id, times]) => [id, times.length])),
+      duplicates: subscribers.reduce((n, s) => n + s.duplicates, 0),
+      p50: pick(0.5),
+      p99: pick(0.99),
+      max: latencies.at(-1) ?? 0,
+      lastAt,
+    });
+  } else if (command.t === 'reset') {
+    receipts.clear();
+    for (const s of subscribers) s.duplicates = 0;
+    send({ t: 'reset' });
+  }
+});

@@ -1,0 +1,238 @@
+/**
+ * `npm run bench:fanout`: one Herald node (the `herald serve` bundle, SQLite) and N subscribers of
+ * one official account connected over WebSocket from a separate load process
+ * (bench/fanout-clients.ts). Broadcasts go out at a steady rate through the REST API; every
+ * delivery is counted and timed from the send's REST reply to the client's receipt. Then a
+ * reconnect storm: every connection drops at once, messages are sent, every client comes back at
+ * once with its cursor, and the time until every client has every missed message is measured.
+ * Prints the figures and writes bench/results/fanout.json. Everything runs on 127.0.0.1.
+ *
+ * Flags: --subscribers n (10000) --rate per-second (5) --seconds s (20) --storm-messages n (20)
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Api } from 'tls-sig-api-v2';
+import { ADMIN, RESULTS_DIR, ROOT, SDKAPPID, SECRET_KEY, textBody } from './common.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '20' },
+    'storm-messages': { type: 'string', default: '20' },
+  },
+});
+const SUBSCRIBERS = Number(flags.subscribers);
+const RATE = Number(flags.rate);
+const SECONDS = Number(flags.seconds);
+const STORM_MESSAGES = Number(flags['storm-messages']);
+const OA = '@TOA#_fanout';
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resident memory and CPU seconds of a process, from /proc. */
+function usage(pid: number): { rssMiB: number; cpuSeconds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  return { rssMiB: rssKb / 1024, cpuSeconds: ticks / 100 };
+}
+
+async function startHerald(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'herald.mjs'), 'serve'], {
+    env: {
+      ...process.env,
+      HERALD_DATA: dataDir,
+      HERALD_PORT: '0',
+      HERALD_SDKAPPID: String(SDKAPPID),
+      HERALD_SECRET_KEY: SECRET_KEY,
+      HERALD_RATE_LIMIT: '0',
+      HERALD_SEND_PER_SECOND: '0',
+      HERALD_SEND_PER_HOUR: '0',
+      HERALD_LOG_LEVEL: 'warn',
+      HERALD_REALTIME_MAX_CONNECTIONS_PER_IP: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      const match = /Herald is serving on (\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`herald exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+async function call(url: string, service: string, command: string, body: unknown): Promise<Record<string, unknown>> {
+  const sig = new Api(SDKAPPID, SECRET_KEY).genUserSig(ADMIN, 86_400);
+  const query = new URLSearchParams({
+    sdkappid: String(SDKAPPID),
+    identifier: ADMIN,
+    usersig: sig,
+    random: '1',
+    contenttype: 'json',
+  });
+  const response = await fetch(`${url}/v4/${service}/${command}?${query}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (answer.ErrorCode !== 0) throw new Error(`${command}: ${JSON.stringify(answer).slice(0, 300)}`);
+  return answer;
+}
+
+function ask<T>(child: ChildProcess, message: unknown, reply: string): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (m: { t: string }) => {
+      if (m.t !== reply) return;
+      child.off('message', listener);
+      resolve(m as T);
+    };
+    child.on('message', listener);
+    child.send(message as never);
+  });
+}
+
+interface Report {
+  delivered: number;
+  perMessage: Record<string, number>;
+  duplicates: number;
+  p50: number;
+  p99: number;
+  max: number;
+  lastAt: number;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'herald-fanout-'));
+const herald = await startHerald(dataDir);
+const pid = herald.child.pid as number;
+const clients = fork(join(ROOT, 'bench', 'fanout-clients.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+try {
+  const users = Array.from({ length: SUBSCRIBERS }, (_, i) => `fan${String(i).padStart(6, '0')}`);
+  for (let i = 0; i < users.length; i += 100) {
+    await call(herald.url, 'im_open_login_svc', 'multiaccount_import', { Accounts: users.slice(i, i + 100) });
+  }
+  await call(herald.url, 'official_account_open_http_svc', 'create_official_account', {
+    Owner_Account: ADMIN,
+    Name: 'Fan-out',
+    OfficialAccountUserID: OA,
+    MaxSubscriberNum: SUBSCRIBERS,
+  });
+  for (let i = 0; i < users.length; i += 100) {
+    await call(herald.url, 'official_account_open_http_svc', 'add_subscriber', {
+      Official_Account: OA,
+      SubscriberList: users.slice(i, i + 100).map((Subscriber_Account) => ({ Subscriber_Account })),
+    });
+  }
+  await sleep(1000);
+  const idle = usage(pid);
+  await ask(clients, { url: herald.url, sdkappid: SDKAPPID, key: SECRET_KEY, users, officialAccountId: OA }, 'ready');
+  const connected = await ask<{ ms: number }>(clients, { t: 'connect' }, 'connected');
+  await sleep(1000);
+  const withConnections = usage(pid);
+  console.log(`${SUBSCRIBERS} subscribers connected and logged in in ${(connected.ms / 1000).toFixed(1)} s`);
+
+  let random = 1;
+  const send = async (label: string) => {
+    const answer = await call(herald.url, 'official_account_open_http_svc', 'send_official_account_msg', {
+      Official_Account: OA,
+      Random: random++,
+      MsgBody: textBody(label),
+    });
+    clients.send({ t: 'ack', id: answer.MsgKey as string, at: now() });
+    return answer.MsgKey as string;
+  };
+
+  // Steady broadcasts.
+  const count = RATE * SECONDS;
+  const cpuBefore = usage(pid).cpuSeconds;
+  const firstSend = now();
+  let peakRss = withConnections.rssMiB;
+  for (let i = 0; i < count; i++) {
+    const due = firstSend + (i * 1000) / RATE;
+    await sleep(Math.max(0, due - now()));
+    await send(`broadcast ${i}`);
+    peakRss = Math.max(peakRss, usage(pid).rssMiB);
+  }
+  const expected = count * SUBSCRIBERS;
+  let steady = await ask<Report>(clients, { t: 'report' }, 'report');
+  for (let waited = 0; steady.delivered < expected && waited < 30_000; waited += 500) {
+    await sleep(500);
+    steady = await ask<Report>(clients, { t: 'report' }, 'report');
+  }
+  const steadySeconds = (steady.lastAt - firstSend) / 1000;
+  const cpu = usage(pid).cpuSeconds - cpuBefore;
+
+  // Reconnect storm.
+  await ask(clients, { t: 'reset' }, 'reset');
+  await ask(clients, { t: 'drop' }, 'dropped');
+  await sleep(500);
+  for (let i = 0; i < STORM_MESSAGES; i++) await send(`while away ${i}`);
+  const stormStart = now();
+  await ask(clients, { t: 'connect' }, 'connected');
+  let storm = await ask<Report>(clients, { t: 'report' }, 'report');
+  for (let waited = 0; storm.delivered < STORM_MESSAGES * SUBSCRIBERS && waited < 30_000; waited += 200) {
+    await sleep(200);
+    storm = await ask<Report>(clients, { t: 'report' }, 'report');
+  }
+  const stormSeconds = (storm.lastAt - stormStart) / 1000;
+
+  const results = {
+    at: new Date().toISOString(),
+    subscribers: SUBSCRIBERS,
+    broadcastsPerSecond: RATE,
+    seconds: SECONDS,
+    connectSeconds: connected.ms / 1000,
+    steady: {
+      expected,
+      delivered: steady.delivered,
+      allArrived: steady.delivered === expected,
+      deliveriesPerSecond: steady.delivered / steadySeconds,
+      latencyMs: { p50: steady.p50, p99: steady.p99, max: steady.max },
+      serverCpuSeconds: cpu,
+      serverCpuShare: cpu / steadySeconds,
+    },
+    memory: {
+      idleMiB: idle.rssMiB,
+      connectedMiB: withConnections.rssMiB,
+      peakMiB: peakRss,
+      kbPerConnection: ((withConnections.rssMiB - idle.rssMiB) * 1024) / SUBSCRIBERS,
+    },
+    storm: {
+      messages: STORM_MESSAGES,
+      expected: STORM_MESSAGES * SUBSCRIBERS,
+      recovered: storm.delivered,
+      duplicates: storm.duplicates,
+      seconds: stormSeconds,
+    },
+  };
+  console.log(JSON.stringify(results, null, 2));
+  const targets = [
+    ['every delivery arrives', results.steady.allArrived],
+    ['send-ack → receipt p99 ≤ 250 ms', results.steady.latencyMs.p99 <= 250],
+    ['≥ 50,000 deliveries/s sustained', results.steady.deliveriesPerSecond >= 50_000],
+    ['≤ 40 KB RSS per connection', results.memory.kbPerConnection <= 40],
+    [
+      'storm: every missed message, no duplicate, within 10 s',
+      storm.delivered === results.storm.expected && storm.duplicates === 0 && stormSeconds <= 10,
+    ],
+  ] as const;
+  for (const [name, met] of targets) console.log(`${met ? 'met    ' : 'MISSED '} ${name}`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, 'fanout.json'), `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
+} finally {
+  clients.kill();
+  herald.child.kill('SIGTERM');
+  await new Promise((resolve) => herald.child.once('exit', resolve));
+  rmSync(dataDir, { recursive: true, force: true });
+}
