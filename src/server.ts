@@ -38,6 +38,8 @@ export interface Herald {
 }
 
 const systemClock = () => Math.floor(Date.now() / 1000);
+/** The kernel caps it at net.core.somaxconn (4096 on Debian). */
+const LISTEN_BACKLOG = 4096;
 
 export async function startHerald(options: HeraldOptions = {}): Promise<Herald> {
   const config = { ...DEFAULTS, ...withoutUndefined(options) };
@@ -111,7 +113,9 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
         onError: (e) => server.log.error({ err: e }, 'settling abandoned sends failed'),
       },
     );
-    await server.listen({ host: config.host, port: config.port });
+    // Thousands of clients reconnecting at once (a node restart) must not overflow the accept
+    // queue: dropped connection attempts are retried by the kernel only after a second or more.
+    await server.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
     dispatcher.start();
     await settler.start();
     let closing: Promise<void> | undefined;

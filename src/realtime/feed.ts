@@ -71,6 +71,12 @@ class Serialised {
 
 export class AccountFeed {
   readonly members = new Map<Member, MemberState>();
+  /**
+   * Members by cursor. Live members share the latest cursor, so a delivery only visits members
+   * that are behind, and a member catching up never makes the others be visited again.
+   */
+  private readonly byCursor = new Map<number, Set<Member>>();
+  private readonly syncing = new Set<Member>();
   private pumping = false;
   private again = false;
 
@@ -84,22 +90,53 @@ export class AccountFeed {
   /** The lowest cursor among the members: what the next read starts after. */
   get lowestCursor(): number {
     let lowest = Number.POSITIVE_INFINITY;
-    for (const state of this.members.values()) if (state.cursor < lowest) lowest = state.cursor;
+    for (const cursor of this.byCursor.keys()) if (cursor < lowest) lowest = cursor;
     return lowest;
   }
 
   join(member: Member, state: MemberState): void {
+    this.leave(member);
     this.members.set(member, state);
+    this.place(member, state.cursor);
+    if (state.syncing) this.syncing.add(member);
     void this.pump();
   }
 
   leave(member: Member): void {
+    const state = this.members.get(member);
+    if (!state) return;
     this.members.delete(member);
+    this.syncing.delete(member);
+    this.unplace(member, state.cursor);
+  }
+
+  /** Moves a member's cursor forward (e.g. back from Discard: what was sent meanwhile is skipped). */
+  advance(member: Member, cursor: number): void {
+    const state = this.members.get(member);
+    if (!state || cursor <= state.cursor) return;
+    this.unplace(member, state.cursor);
+    state.cursor = cursor;
+    this.place(member, cursor);
   }
 
   /** A change may be waiting: read and deliver what the members have not seen. */
   ring(): void {
     void this.pump();
+  }
+
+  private place(member: Member, cursor: number): void {
+    let group = this.byCursor.get(cursor);
+    if (!group) {
+      group = new Set();
+      this.byCursor.set(cursor, group);
+    }
+    group.add(member);
+  }
+
+  private unplace(member: Member, cursor: number): void {
+    const group = this.byCursor.get(cursor);
+    group?.delete(member);
+    if (group?.size === 0) this.byCursor.delete(cursor);
   }
 
   private async pump(): Promise<void> {
@@ -130,9 +167,10 @@ export class AccountFeed {
       // A member that joined during the read with an older cursor was not served: read again for it.
       if (rows.length < BATCH && this.lowestCursor >= from) break;
     }
-    for (const [member, state] of this.members) {
-      if (!state.syncing) continue;
-      state.syncing = false;
+    for (const member of [...this.syncing]) {
+      this.syncing.delete(member);
+      const state = this.members.get(member);
+      if (state) state.syncing = false;
       member.synced(this);
     }
   }
@@ -142,27 +180,32 @@ export class AccountFeed {
     const serialised = new Serialised();
     const frames = new Map<string, Frame[]>();
     const last = (rows.at(-1) as MessageRecord).version;
+    const resume = { officialAccountId: this.officialAccountId, version: last };
     // Below the lowest visible version every cursor and threshold gives the same answers, so
     // members whose values differ only there share their frames.
     let floor = Number.POSITIVE_INFINITY;
     for (const row of rows) floor = Math.min(floor, row.sentVersion - 1);
-    for (const [member, state] of [...this.members]) {
-      if (state.cursor < from) continue;
-      const cursor = Math.max(state.cursor, floor);
-      const fromVersion = Math.max(state.fromVersion, floor);
-      const liveFrom = Math.max(state.liveFrom, floor);
-      const key = `${cursor}|${fromVersion}|${liveFrom}|${state.msgFlag}`;
-      let batch = frames.get(key);
-      if (batch === undefined) {
-        const resume = { officialAccountId: this.officialAccountId, version: last };
-        batch = framesFor(rows, serialised, { cursor, fromVersion, liveFrom, msgFlag: state.msgFlag }, resume);
-        frames.set(key, batch);
-      }
-      state.cursor = Math.max(state.cursor, last);
-      for (const frame of batch) {
-        if (!member.deliver(frame)) {
-          this.members.delete(member);
-          break;
+    const groups = [...this.byCursor].filter(([cursor]) => cursor >= from && cursor < last);
+    for (const [groupCursor, group] of groups) {
+      this.byCursor.delete(groupCursor);
+      const cursor = Math.max(groupCursor, floor);
+      for (const member of group) {
+        const state = this.members.get(member) as MemberState;
+        const fromVersion = Math.max(state.fromVersion, floor);
+        const liveFrom = Math.max(state.liveFrom, floor);
+        const key = `${cursor}|${fromVersion}|${liveFrom}|${state.msgFlag}`;
+        let batch = frames.get(key);
+        if (batch === undefined) {
+          batch = framesFor(rows, serialised, { cursor, fromVersion, liveFrom, msgFlag: state.msgFlag }, resume);
+          frames.set(key, batch);
+        }
+        state.cursor = last;
+        this.place(member, last);
+        for (const frame of batch) {
+          if (!member.deliver(frame)) {
+            this.leave(member);
+            break;
+          }
         }
       }
     }

@@ -235,12 +235,13 @@ export class Hub implements Notifier {
         return;
       }
       case 'receiveOption': {
-        const state = this.feeds.get(key(message.a, message.o))?.members.get(session);
-        if (!state) return;
+        const feed = this.feeds.get(key(message.a, message.o));
+        const state = feed?.members.get(session);
+        if (!feed || !state) return;
         state.msgFlag = message.f as MsgFlag;
         // Back from Discard: what was sent meanwhile stays discarded.
         state.fromVersion = Math.max(state.fromVersion, message.v);
-        state.cursor = Math.max(state.cursor, message.v);
+        feed.advance(session, message.v);
         return;
       }
       case 'signOut':

@@ -15,7 +15,7 @@ import {
 import type { MessageRecord, MsgFlag, OfficialAccountRecord, SubscriptionRecord } from '../store/records.ts';
 import type { ServiceContext } from './context.ts';
 import { getHistory } from './history.ts';
-import { addSubscribers, deleteSubscribers, MAX_PAGE } from './subscribers.ts';
+import { addSubscribers, deleteSubscribers } from './subscribers.ts';
 
 /** A user as the subscriber channel serves them: ctx.operator is the user. */
 export type DeviceContext = ServiceContext;
@@ -35,17 +35,14 @@ export interface Subscribed {
   account: OfficialAccountRecord;
 }
 
-/** Every subscription of the user, with the accounts, read in one snapshot. */
+/** Every subscription of the user, with the accounts, read in one statement; in subscribe order. */
 export async function subscriptionsOf(ctx: DeviceContext): Promise<Subscribed[]> {
-  const { sdkappid } = ctx.app;
-  return ctx.store.transaction(async (tx) => {
-    const all: Subscribed[] = [];
-    for (let offset = 0; ; offset += MAX_PAGE) {
-      const page = await tx.listUserSubscriptions(sdkappid, ctx.operator, offset, MAX_PAGE);
-      all.push(...page);
-      if (page.length < MAX_PAGE) return all;
-    }
-  });
+  const all = await ctx.store.reads.subscriptionsOfUser(ctx.app.sdkappid, ctx.operator);
+  return all.sort(
+    (a, b) =>
+      a.subscription.subscribeTime - b.subscription.subscribeTime ||
+      (a.account.id < b.account.id ? -1 : a.account.id > b.account.id ? 1 : 0),
+  );
 }
 
 /** What a device asks of official accounts, like the REST commands, needs the service on (131000). */

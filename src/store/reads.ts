@@ -63,6 +63,10 @@ export class SqlReads implements Reads {
     return messages.changesAfter(this.db, sdkappid, officialAccountId, afterVersion, limit);
   }
 
+  subscriptionsOfUser(sdkappid: number, userId: string) {
+    return subscriptions.withAccounts(this.db, sdkappid, userId);
+  }
+
   accountVersions(sdkappid: number, ids: readonly string[]) {
     return officialAccounts.versions(this.db, sdkappid, ids);
   }

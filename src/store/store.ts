@@ -176,6 +176,11 @@ export interface Reads extends Pick<Tx, 'subscribedAmong' | 'findDuplicateMessag
     afterVersion: number,
     limit: number,
   ): Promise<MessageRecord[]>;
+  /** Every subscription of the user with its account, read in one statement. */
+  subscriptionsOfUser(
+    sdkappid: number,
+    userId: string,
+  ): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]>;
   /** The timeline versions of these accounts (those that exist). */
   accountVersions(sdkappid: number, ids: readonly string[]): Promise<Map<string, number>>;
   /** Sends still pending (before-send webhook unanswered) made before `sentBefore`, in every app. */

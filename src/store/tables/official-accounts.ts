@@ -34,9 +34,11 @@ export interface OfficialAccountsTable {
   next_version: Generated<number>;
 }
 
-type Row = Selectable<OfficialAccountsTable>;
+export type OfficialAccountRow = Selectable<OfficialAccountsTable>;
+type Row = OfficialAccountRow;
 
-const COLUMNS = allColumns<Row>()([
+/** Every column, for statements of other tables that join this one. */
+export const COLUMNS = allColumns<Row>()([
   'sdkappid',
   'id',
   'owner',
@@ -54,7 +56,7 @@ const COLUMNS = allColumns<Row>()([
   'next_version',
 ]);
 
-function toRecord(row: Row): OfficialAccountRecord {
+export function toRecord(row: Row): OfficialAccountRecord {
   return {
     id: row.id,
     owner: row.owner,

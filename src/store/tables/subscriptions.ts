@@ -3,9 +3,10 @@
  * grows: the stable order and keyset cursor of get_subscriber_info.
  */
 import type { Generated, Selectable } from 'kysely';
-import type { MsgFlag, SubscriberEntry, SubscriptionRecord } from '../records.ts';
+import type { MsgFlag, OfficialAccountRecord, SubscriberEntry, SubscriptionRecord } from '../records.ts';
 import type { SqlRunner } from '../sql/runner.ts';
 import { allColumns, columnList, except, JsonRowsStatement, ListStatement, Statement } from '../sql/statement.ts';
+import * as officialAccounts from './official-accounts.ts';
 
 export interface SubscriptionsTable {
   sdkappid: number;
@@ -112,6 +113,15 @@ const SET_CUSTOM_STRING = new Statement(
 const COUNT_OF_USER = new Statement(
   'subscriptions.count_of_user',
   'select count(*) as n from subscriptions where sdkappid = ? and user_id = ?',
+);
+/** A user's subscriptions with their accounts, in one read: what a device's login starts from. */
+const WITH_ACCOUNTS_COLUMNS = [...COLUMNS.map((c) => `s_${c}`), ...officialAccounts.COLUMNS.map((c) => `o_${c}`)];
+const WITH_ACCOUNTS = new JsonRowsStatement(
+  'subscriptions.with_accounts',
+  WITH_ACCOUNTS_COLUMNS,
+  `select ${[...COLUMNS.map((c) => `s."${c}" as "s_${c}"`), ...officialAccounts.COLUMNS.map((c) => `o."${c}" as "o_${c}"`)].join(', ')} ` +
+    'from subscriptions s join official_accounts o on o.sdkappid = s.sdkappid and o.id = s.oa_id ' +
+    'where s.sdkappid = ? and s.user_id = ?',
 );
 const OF_USER = new Statement(
   'subscriptions.of_user',
@@ -257,4 +267,23 @@ export async function ofUser(
   limit: number,
 ): Promise<SubscriptionRecord[]> {
   return (await db.rows<Row>(OF_USER, [sdkappid, userId, limit, offset])).map(toRecord);
+}
+
+/** Every subscription of the user with its account, in one statement (no order). */
+export async function withAccounts(
+  db: SqlRunner,
+  sdkappid: number,
+  userId: string,
+): Promise<{ subscription: SubscriptionRecord; account: OfficialAccountRecord }[]> {
+  const rows = await db.jsonRows<Record<string, unknown>>(WITH_ACCOUNTS, [sdkappid, userId]);
+  return rows.map((row) => {
+    const subscription: Record<string, unknown> = {};
+    const account: Record<string, unknown> = {};
+    for (const c of COLUMNS) subscription[c] = row[`s_${c}`];
+    for (const c of officialAccounts.COLUMNS) account[c] = row[`o_${c}`];
+    return {
+      subscription: toRecord(subscription as Row),
+      account: officialAccounts.toRecord(account as officialAccounts.OfficialAccountRow),
+    };
+  });
 }
