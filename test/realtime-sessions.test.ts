@@ -100,6 +100,32 @@ for (const store of stores()) {
       assertOk(await herald.admin.account('kick', { Identifier: 'kicked' }));
     });
 
+    it('deleting a connected user’s account ends their sessions (KICKED_OUT deleted) and their login', async () => {
+      await importAccounts(herald.admin, ['doomed']);
+      const d = await Device.login(herald.url, 'doomed');
+      assertOk(await herald.admin.account('account_delete', { DeleteItem: [{ UserID: 'doomed' }] }));
+      await d.until('KICKED_OUT', () => d.count(HeraldChat.EVENT.KICKED_OUT) === 1);
+      assert.deepEqual(d.last(HeraldChat.EVENT.KICKED_OUT), { type: 'deleted' });
+      const raw = await RawSocket.open(herald.url);
+      assert.equal((await raw.login('doomed')).code, 70107);
+      assert.equal(await raw.closed(), 4002);
+    });
+
+    it('with the official-account service off a device can log in but not subscribe or read (131000)', async () => {
+      const off = await startTestHerald({
+        apps: [{ sdkappid: SDKAPPID, secretKey: SECRET_KEY, admins: [ADMIN], officialAccountEnabled: false }],
+      });
+      try {
+        await importAccounts(off.admin, ['u_off']);
+        const d = await Device.login(off.url, 'u_off');
+        await assert.rejects(d.chat.subscribeOfficialAccount({ officialAccountID: '@TOA#_any' }), { code: 131000 });
+        await assert.rejects(d.chat.getOfficialAccountsInfo({ officialAccountIDList: [] }), { code: 131000 });
+        await d.close();
+      } finally {
+        await off.close();
+      }
+    });
+
     it('a connected session ends when its UserSig expires (KICKED_OUT userSigExpired, 4004)', async () => {
       const raw = await RawSocket.open(herald.url);
       const sig = new Api(SDKAPPID, SECRET_KEY).genUserSig('expiring', 2);
