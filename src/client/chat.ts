@@ -5,19 +5,13 @@
  * comes back by itself after a drop and resumes from what the client has: no message is missed,
  * and none is surfaced twice.
  */
-import { CLOSE, type Cursors, type Message, type OfficialAccountInfo, WS_PATH } from '../realtime/protocol.ts';
+import { CLOSE, type Cursors, EVENTS, type Message, type OfficialAccountInfo, WS_PATH } from '../realtime/protocol.ts';
 import { Connection, type ReconnectPolicy, type WebSocketConstructor } from './connection.ts';
 import { ChatError, ERROR_CODES } from './errors.ts';
 import { Seen } from './seen.ts';
 
 export const EVENT = {
-  MESSAGE_RECEIVED: 'MESSAGE_RECEIVED',
-  MESSAGE_REVOKED: 'MESSAGE_REVOKED',
-  OFFICIAL_ACCOUNT_SUBSCRIBED: 'OFFICIAL_ACCOUNT_SUBSCRIBED',
-  OFFICIAL_ACCOUNT_UNSUBSCRIBED: 'OFFICIAL_ACCOUNT_UNSUBSCRIBED',
-  OFFICIAL_ACCOUNT_DELETED: 'OFFICIAL_ACCOUNT_DELETED',
-  OFFICIAL_ACCOUNT_INFO_CHANGED: 'OFFICIAL_ACCOUNT_INFO_CHANGED',
-  KICKED_OUT: 'KICKED_OUT',
+  ...EVENTS,
   NET_STATE_CHANGE: 'NET_STATE_CHANGE',
   /** The catch-up after a login or a reconnect is complete: what follows is live. */
   SYNC_COMPLETED: 'SYNC_COMPLETED',
