@@ -20,3 +20,16 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// herald/client for browsers, as one ES module that Herald itself serves at
+// /realtime/herald-client.mjs: a page can import the client from the server it talks to, with no
+// build step of its own.
+await build({
+  entryPoints: ['src/client/index.ts'],
+  outfile: 'dist/herald-client.mjs',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  logLevel: 'warning',
+});

@@ -17,6 +17,7 @@ import { LocalPresence, type Presence, RedisPresence, StorePresence } from './pr
 import { CLOSE } from './protocol.ts';
 import { RedisBus } from './redis-bus.ts';
 import { Session, type SessionLimits, type Transport } from './session.ts';
+import { registerClientScript } from './client-script.ts';
 import { registerSse } from './sse.ts';
 import { WebSocketGateway } from './websocket.ts';
 
@@ -79,7 +80,10 @@ export class SubscriberChannel {
     return new SubscriberChannel(hub, presence, bus, settings, deps.onError);
   }
 
-  /** Serves the channel on the HTTP server (before it listens): WebSocket upgrades and the SSE route. */
+  /**
+   * Serves the channel on the HTTP server (before it listens): WebSocket upgrades, the SSE route
+   * and the browser bundle of herald/client.
+   */
   attach(
     server: FastifyInstance,
     deps: {
@@ -111,6 +115,7 @@ export class SubscriberChannel {
       open,
     });
     registerSse(server, open);
+    registerClientScript(server);
   }
 
   /** Connections of this node, WebSocket and SSE. */

@@ -6,6 +6,8 @@
 
 export const WS_PATH = '/realtime/ws';
 export const SSE_PATH = '/realtime/sse';
+/** herald/client as one ES module for browsers, served by Herald itself. */
+export const CLIENT_SCRIPT_PATH = '/realtime/herald-client.mjs';
 
 /** What a client may ask, in `{"op": …, "id": …}` frames. */
 export const OPS = [

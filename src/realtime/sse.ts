@@ -89,6 +89,9 @@ export function registerSse(server: FastifyInstance, open: (transport: Transport
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
+      // A page on any origin may follow its user's stream: the UserSig in the query is the
+      // credential, and no cookie is ever read.
+      'access-control-allow-origin': '*',
     });
     const transport = new SseTransport(
       (chunk) => res.write(chunk),

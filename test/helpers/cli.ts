@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist', 'herald.mjs');
+/** herald/client for browsers, which Herald serves at /realtime/herald-client.mjs. */
+export const CLIENT_BUNDLE = join(ROOT, 'dist', 'herald-client.mjs');
 
 let fresh = false;
 
@@ -22,12 +24,18 @@ function newestSource(): number {
   return newest;
 }
 
+/** Rebuilds the bundles when a source file is newer than either. */
+export function ensureBundles(): void {
+  if (fresh) return;
+  const built = Math.min(
+    ...[BUNDLE, CLIENT_BUNDLE].map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0),
+  );
+  if (built < newestSource()) execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT });
+  fresh = true;
+}
+
 /** Node's arguments for running `herald <args>`. */
 export function heraldArgs(args: readonly string[]): string[] {
-  if (!fresh) {
-    const built = statSync(BUNDLE, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-    if (built < newestSource()) execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT });
-    fresh = true;
-  }
+  ensureBundles();
   return [BUNDLE, ...args];
 }
