@@ -181,6 +181,7 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['realtimePingMs', 'WebSocket ping interval, ms (no pong by the next ping: closed)'],
   ['realtimeMaxBufferedBytes', 'unsent bytes before a slow subscriber connection is closed'],
   ['realtimeSweepMs', 'how often a node compares its subscribers with the store, ms'],
+  ['metrics', 'on|off: Prometheus metrics at /metrics'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -66,6 +66,8 @@ export interface HeraldConfig {
   realtimeMaxBufferedBytes: number;
   /** How often each node compares its subscribers' feeds with the store (finds lost doorbells). */
   realtimeSweepMs: number;
+  /** Serve Prometheus metrics at /metrics. */
+  metrics: boolean;
 }
 
 export const DEFAULTS: HeraldConfig = {
@@ -95,6 +97,7 @@ export const DEFAULTS: HeraldConfig = {
   realtimePingMs: 25_000,
   realtimeMaxBufferedBytes: 4 * 1024 * 1024,
   realtimeSweepMs: 5_000,
+  metrics: true,
 };
 
 /** What startHerald() takes: any part of the configuration, and what only in-process use can give. */
@@ -137,7 +140,8 @@ export type ConfigInput = Partial<
     | 'realtimeMaxConnectionsPerIp'
     | 'realtimePingMs'
     | 'realtimeMaxBufferedBytes'
-    | 'realtimeSweepMs',
+    | 'realtimeSweepMs'
+    | 'metrics',
     string
   >
 >;
@@ -173,6 +177,7 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   realtimePingMs: 'HERALD_REALTIME_PING_MS',
   realtimeMaxBufferedBytes: 'HERALD_REALTIME_MAX_BUFFERED_BYTES',
   realtimeSweepMs: 'HERALD_REALTIME_SWEEP_MS',
+  metrics: 'HERALD_METRICS',
 };
 
 /** Where `herald serve` listens and keeps its data unless told otherwise. */
@@ -258,6 +263,13 @@ export function parseCallbackList(name: string, raw: string): string[] {
       throw new ConfigError(`${name}: "${command}" is not an OfficialAccount.* CallbackCommand`);
   }
   return names;
+}
+
+export function parseSwitch(name: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === 'on' || value === 'true' || value === '1') return true;
+  if (value === 'off' || value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
 export function parseBeforeFailure(name: string, raw: string): WebhookSettings['beforeFailure'] {
@@ -366,6 +378,7 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     realtimePingMs: integer('realtimePingMs', 100, 600_000, DEFAULTS.realtimePingMs),
     realtimeMaxBufferedBytes: integer('realtimeMaxBufferedBytes', 1024, 1024 ** 3, DEFAULTS.realtimeMaxBufferedBytes),
     realtimeSweepMs: integer('realtimeSweepMs', 100, 600_000, DEFAULTS.realtimeSweepMs),
+    metrics: input.metrics === undefined ? DEFAULTS.metrics : parseSwitch(label('metrics'), input.metrics),
   };
 }
 
