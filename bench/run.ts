@@ -4,7 +4,8 @@
  * turn by autocannon from this process over keep-alive HTTP with the same connections and
  * duration (workload by workload, each on every server in turn). Prints one table (workload × server → req/s, p50, p99, ratio to bare, errors), the
  * RSS and start-up time of Herald on the data set, checks the targets, writes
- * bench/results/latest.json and appends a section to BENCHMARKS.md.
+ * bench/results/latest.json and adds the run to BENCHMARKS.md as its newest (bench/report.ts); a full
+ * run also rewrites the REST rows of the summary there.
  *
  * Flags: --duration s (10) --warmup s (1) --connections n (50) --only w1,w2 --servers bare,sqlite,postgres
  *        --scale f (data set size, 1 = 1M) --check-every n (full check of every nth body, 10)
@@ -17,7 +18,7 @@
  *        each call's handler time to .bench-data/logs/).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -52,6 +53,7 @@ import {
   type StoreKind,
 } from './common.ts';
 import { markerFile, scaledShape, type GenerateResult } from './generate.ts';
+import { anchor, emptyReport, firstHeadingAnchor, insertRun, summaryRows, WHY_HEADING } from './report.ts';
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -986,37 +988,38 @@ function targetsText(checks: TargetCheck[]): { text: string; markdown: string } 
   return { text, markdown };
 }
 
-const BENCHMARKS_HEADER = `# Herald benchmarks
+/** BENCHMARKS.md's introduction, for a new file (bench/report.ts adds the summary, workloads and runs). */
+const BENCHMARKS_INTRO = `# Herald benchmarks
 
-Measured by \`npm run bench\` (bench/run.ts): Herald on SQLite and on PostgreSQL over a generated
-data set of 1,000,000 users who all subscribe one official account (plus accounts of 100,000 and
-10 subscribers, and 100,000 messages of history), and a bare Fastify server answering a fixed
+What Herald sustains on one machine, measured against its targets. \`npm run bench\`
+(bench/run.ts) drives the REST API: Herald on SQLite and on PostgreSQL over a generated data set
+of 1,000,000 users who all subscribe one official account (plus accounts of 100,000 and 10
+subscribers, and 100,000 messages of history), and a bare Fastify server answering a fixed
 envelope (the upper bound of the stack). Each server runs in its own process; autocannon in the
 parent process drives them over keep-alive HTTP with the same connections and duration, workload
 by workload and each server in turn (so bare and Herald figures of a workload are taken seconds
 apart), with valid UserSigs and rate and send limits off. Every answer's top-level ErrorCode is
-checked (errors are counted, never mistaken for speed) and every 10th Herald answer is checked
-item by item (e.g. add_subscriber Result 1 for all 100 users). CPU time of the server process per
-answer and the CPU used by other work on the machine are recorded too: on a shared machine req/s
-and latency move with the neighbours, CPU ms per request much less.
-
-Data: \`bench/generate.ts\` (bulk \`importRows\`, not the HTTP API). Raw results of the latest run:
-\`bench/results/latest.json\`. Write workloads run against data reset to the generated state.
-
-Targets (issue 6): reads ≥ 0.6 × bare req/s; creates ≥ 0.3 ×; p99 ≤ 10 ms at 50 connections;
-send latency with 100,000 subscribers ≤ 1.2 × that with 10; deep page within ±20 % of the first
-page; RSS ≤ 200 MB with the 1M data set; start-up to ready < 1 s.
+checked (errors are counted, never mistaken for speed) and every 10th Herald answer item by item
+(e.g. add_subscriber Result 1 for all 100 users). CPU time of the server process per answer and
+the CPU used by other work on the machine are recorded too: on a shared machine req/s and latency
+move with the neighbours, CPU ms per request much less. Data: \`bench/generate.ts\` (bulk
+\`importRows\`, not the HTTP API); write workloads run against data reset to the generated state.
+Raw results of the latest run: \`bench/results/latest.json\`. \`npm run bench:fanout\` measures
+delivery to WebSocket subscribers (\`bench/results/fanout.json\`), \`npm run soak\` a minute of mixed
+load with the documented rate limits on.
 
 Run: \`npm run bench\` (about 10 minutes at the defaults, 1–2 of them generating the data);
 \`BENCH_SKIP_GENERATE=1 npm run bench -- --duration 5\` reuses the data set;
 \`npm run bench -- --only info_1,send_10 --servers bare,sqlite\` for a subset;
 \`npm run bench:floors\` for what the read and subscribe work costs with no HTTP (bench/floors.ts).
+Each run is added below as the newest; a full run (every workload on all three servers, the
+default data set and 50 connections) also rewrites the REST rows of the summary.
 Diagnostics: \`BENCH_HERALD_NODE_ARGS="--cpu-prof --cpu-prof-dir=.bench-data/prof"\` then
 \`node bench/cpuprofile-summary.mjs <file>\`; \`BENCH_HERALD_NODE_ARGS="--import ./bench/event-loop-delay.mjs"\`
-(event-loop delay per second in .bench-data/logs/); \`node bench/pg-waits.mjs <pid>\` during a PostgreSQL run.
-\`--cpu-prof\` charges time spent in the kernel to the JavaScript frame that made the system call;
-for the split between kernel, SQLite and JavaScript use \`BENCH_HERALD_NODE_ARGS=--perf-basic-prof\`
-and \`perf record -g -p <pid>\` (Debian's \`linux-perf\`).
+(event-loop delay per second in .bench-data/logs/); \`node bench/pg-waits.mjs <pid>\` during a
+PostgreSQL run. \`--cpu-prof\` charges time spent in the kernel to the JavaScript frame that made the
+system call; for the split between kernel, SQLite and JavaScript use
+\`BENCH_HERALD_NODE_ARGS=--perf-basic-prof\` and \`perf record -g -p <pid>\` (Debian's \`linux-perf\`).
 `;
 
 // ---------------------------------------------------------------------------------------------
@@ -1189,10 +1192,12 @@ async function main(): Promise<void> {
 
   if (!flags['no-append']) {
     const file = join(ROOT, 'BENCHMARKS.md');
-    if (!existsSync(file)) {
-      const workloads = WORKLOADS.map((w) => `| ${w.name} | ${w.kind} | ${w.note} |`).join('\n');
-      writeFileSync(file, `${BENCHMARKS_HEADER}\n| workload | kind | request |\n|---|---|---|\n${workloads}\n`);
-    }
+    const before = existsSync(file)
+      ? readFileSync(file, 'utf8')
+      : emptyReport(
+          BENCHMARKS_INTRO,
+          WORKLOADS.map((w) => `| ${w.name} | ${w.kind} | ${w.note} |`),
+        );
     const subset = [
       ONLY ? `only ${SELECTED.map((w) => w.name).join(', ')}` : '',
       SERVERS.length < 3 ? `servers ${order.join(', ')}` : '',
@@ -1219,8 +1224,10 @@ async function main(): Promise<void> {
       .filter((r) => r.server !== 'postgres')
       .flatMap((r) => Object.values(r.workloads).map((w) => w.measured.otherCores));
     const contended = results.some((r) => r.backgroundCores > 0.3) || otherDuring.some((c) => c > 0.3);
+    const when = `${info.date.slice(0, 16).replace('T', ' ')} UTC`;
+    const heading = `REST API — ${when} — ${info.commit}${info.dirty ? ' (uncommitted changes)' : ''}${subset ? ` — partial run (${subset})` : ''}`;
     const section = `
-## ${info.date.slice(0, 16).replace('T', ' ')} UTC — ${info.commit}${info.dirty ? ' (uncommitted changes)' : ''}${subset ? ` — partial run (${subset})` : ''}
+## ${heading}
 
 Machine: \`nproc\` ${info.nproc} (${info.cpu}), ${info.memoryGiB} GiB RAM, Node ${info.node}, ${info.kernel};
 SQLite ${sqliteVersion ?? '–'}, PostgreSQL ${postgresVersion ?? '–'} (same machine, schema \`${POSTGRES_SCHEMA}\`, Herald's default pool of 10).
@@ -1237,8 +1244,13 @@ ${startup}
 
 ${tt.markdown}
 `;
-    appendFileSync(file, section);
-    say('Appended a section to BENCHMARKS.md');
+    // Only a full run at the targets' conditions speaks for the summary; a partial one adds its section only.
+    const full = !ONLY && order.length === 3 && SCALE === 1 && CONNECTIONS === 50;
+    const summary = full
+      ? summaryRows(checks, { label: when, anchor: anchor(heading) }, firstHeadingAnchor(before, WHY_HEADING))
+      : undefined;
+    writeFileSync(file, insertRun(before, section, summary));
+    say(`Added the run to BENCHMARKS.md as the newest${full ? ' and rewrote the REST rows of its summary' : ''}`);
   }
 }
 
