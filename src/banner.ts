@@ -1,12 +1,28 @@
 /** What `herald serve` prints on start: enough to make the first call by copy and paste. */
 import { issueUserSig } from './auth/usersig.ts';
+import { packageVersion } from './package-info.ts';
 import type { AppRecord } from './store/records.ts';
 
 export const BANNER_SIG_SECONDS = 180 * 24 * 3600;
 
-export function banner(url: string, app: AppRecord, now: number, showSecrets: boolean): string {
+/**
+ * `tlsCert`: the certificate Herald serves, when TLS is on. curl does not trust a self-signed one,
+ * so the printed command names it with --cacert (it is the trust anchor of a self-signed setup).
+ */
+export function banner(
+  url: string,
+  app: AppRecord,
+  now: number,
+  showSecrets: boolean,
+  tlsCert: string | null = null,
+): string {
   const admin = app.admins[0] ?? 'administrator';
-  const lines = [`Herald is serving on ${url}`, `  SDKAppID   ${app.sdkappid}`, `  admin      ${admin}`];
+  const lines = [
+    `Herald is serving on ${url}`,
+    `  version    ${packageVersion()}`,
+    `  SDKAppID   ${app.sdkappid}`,
+    `  admin      ${admin}`,
+  ];
   if (!showSecrets) {
     lines.push('  (secret key from HERALD_SECRET_KEY; `herald usersig <identifier>` issues UserSigs)');
     return lines.join('\n');
@@ -19,7 +35,7 @@ export function banner(url: string, app: AppRecord, now: number, showSecrets: bo
     `             (for ${admin}, valid 180 days)`,
     '',
     'Create an official account:',
-    `  curl -s -d ${shellQuote(JSON.stringify({ Owner_Account: admin, Name: 'My first account' }))} ${shellQuote(`${url}/v4/official_account_open_http_svc/create_official_account?${query}`)}`,
+    `  curl -s${tlsCert ? ` --cacert ${shellQuote(tlsCert)}` : ''} -d ${shellQuote(JSON.stringify({ Owner_Account: admin, Name: 'My first account' }))} ${shellQuote(`${url}/v4/official_account_open_http_svc/create_official_account?${query}`)}`,
   );
   return lines.join('\n');
 }

@@ -7,12 +7,14 @@ import { Command, Option } from 'commander';
 import { banner } from './banner.ts';
 import { issueUserSig } from './auth/usersig.ts';
 import { newApp, saveApp } from './auth/apps.ts';
+import { chooseApp } from './auth/choose-app.ts';
 import {
   ConfigError,
   ENV_NAMES,
   parseAdmins,
   parseBeforeFailure,
   parseCallbackList,
+  parseInteger,
   parseSdkAppId,
   parseWebhookUrl,
   readEnv,
@@ -20,10 +22,12 @@ import {
   type ConfigInput,
 } from './config.ts';
 import type { AppRecord } from './store/records.ts';
-import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
+import { packageVersion } from './package-info.ts';
 import { startHerald } from './server.ts';
+import { openConfiguredStore } from './startup/store.ts';
 import { exportStore, importStore } from './transfer.ts';
+import { ProgressLine } from './progress-line.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -49,10 +53,22 @@ function storeConfig(flags: { data?: string }) {
   return resolveConfig(readEnv(process.env), flags.data !== undefined ? { data: flags.data } : {});
 }
 
-/** Runs `work` on the store of the data directory (or HERALD_DATABASE_URL), then closes it. */
-async function withStore<T>(flags: { data?: string }, work: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on the store of the data directory (or HERALD_DATABASE_URL), then closes it. Commands
+ * that only read pass `reads`: a SQLite database that does not exist is refused, not created.
+ */
+async function withStore<T>(
+  flags: { data?: string },
+  work: (store: Store) => Promise<T>,
+  access: 'reads' | 'writes' = 'writes',
+): Promise<T> {
   const config = storeConfig(flags);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  const store = await openConfiguredStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    poolSize: 2,
+    mustExist: access === 'reads',
+  });
   try {
     return await work(store);
   } finally {
@@ -73,10 +89,8 @@ function describeApp(app: AppRecord): string {
   );
 }
 
-function parsePositive(name: string, raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
-  return Number(raw);
-}
+/** The same rule as the serve settings of the same name. */
+const BILLION = 1_000_000_000;
 
 function parseSwitch(name: string, raw: string): boolean {
   if (raw === 'on') return true;
@@ -100,9 +114,9 @@ interface AppFlags {
   webhookBeforeFailure?: string;
 }
 
-function appOptions(cmd: Command): Command {
+function appOptions(cmd: Command, keyHelp: string): Command {
   return dataOption(cmd)
-    .option('--key <secret>', 'secret key (default: 64 random hex characters)')
+    .option('--key <secret>', keyHelp)
     .option('--admin <ids>', 'comma-separated admin identifiers (at most 10)')
     .option('--max-official-accounts <n>', 'most official accounts the app may hold (130010 beyond)')
     .option('--official-account <on|off>', 'official-account service switch (131000 when off)')
@@ -123,11 +137,13 @@ function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
   }
   if (flags.admin !== undefined) next.admins = parseAdmins('--admin', flags.admin);
   if (flags.maxOfficialAccounts !== undefined)
-    next.maxOfficialAccounts = parsePositive('--max-official-accounts', flags.maxOfficialAccounts);
+    next.maxOfficialAccounts = parseInteger('--max-official-accounts', flags.maxOfficialAccounts, 0, BILLION);
   if (flags.officialAccount !== undefined)
     next.officialAccountEnabled = parseSwitch('--official-account', flags.officialAccount);
-  if (flags.sendPerSecond !== undefined) next.sendPerSecond = parsePositive('--send-per-second', flags.sendPerSecond);
-  if (flags.sendPerHour !== undefined) next.sendPerHour = parsePositive('--send-per-hour', flags.sendPerHour);
+  if (flags.sendPerSecond !== undefined)
+    next.sendPerSecond = parseInteger('--send-per-second', flags.sendPerSecond, 0, BILLION, 'off');
+  if (flags.sendPerHour !== undefined)
+    next.sendPerHour = parseInteger('--send-per-hour', flags.sendPerHour, 0, BILLION, 'off');
   if (flags.webhookUrl !== undefined)
     next.webhook = {
       ...next.webhook,
@@ -143,11 +159,12 @@ function applyAppFlags(app: AppRecord, flags: AppFlags): AppRecord {
       beforeFailure: parseBeforeFailure('--webhook-before-failure', flags.webhookBeforeFailure),
     };
   if (flags.rateLimit !== undefined)
-    next.rateLimits = { ...next.rateLimits, '*': parsePositive('--rate-limit', flags.rateLimit) };
+    next.rateLimits = { ...next.rateLimits, '*': parseInteger('--rate-limit', flags.rateLimit, 0, BILLION, 'off') };
   return next;
 }
 
 const program = new Command('herald').description('Self-hosted Tencent Cloud Chat Official Account REST API server');
+program.version(packageVersion(), '-V, --version', 'print the version');
 
 const serve = program.command('serve').description('serve the REST API');
 const SERVE_FLAGS: [keyof ConfigInput, string][] = [
@@ -182,6 +199,8 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['realtimeMaxBufferedBytes', 'unsent bytes before a slow subscriber connection is closed'],
   ['realtimeSweepMs', 'how often a node compares its subscribers with the store, ms'],
   ['metrics', 'on|off: Prometheus metrics at /metrics'],
+  ['seed', 'JSON file of accounts and official accounts to create on start'],
+  ['unknownFields', 'ignore|warn|reject: body fields a command does not know'],
 ];
 for (const [name, help] of SERVE_FLAGS) {
   const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -194,7 +213,7 @@ serve.action((flags: ConfigInput) =>
     // The app the configuration names, else the default app (whose key the banner may show).
     const named = config.apps[0]?.sdkappid;
     const app = named !== undefined ? herald.apps.find((a) => a.sdkappid === named) : herald.apps[0];
-    if (app) process.stdout.write(`${banner(herald.url, app, now(), named === undefined)}\n`);
+    if (app) process.stdout.write(`${banner(herald.url, app, now(), named === undefined, config.tls?.cert ?? null)}\n`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -215,37 +234,29 @@ serve.action((flags: ConfigInput) =>
 
 dataOption(program.command('usersig <identifier>'))
   .description('issue a UserSig (TLSSigAPIv2) for an identifier of an app on this server')
-  .option('--sdkappid <id>', 'app (default: the only app, or HERALD_SDKAPPID)')
+  .option('--sdkappid <id>', 'app (default: HERALD_SDKAPPID, else the default app of herald serve)')
   .option('--expire <seconds>', 'validity in seconds', String(180 * 24 * 3600))
   .action((identifier: string, flags: { data?: string; sdkappid?: string; expire: string }) =>
     run(async () => {
       const config = storeConfig(flags);
-      const expire = parsePositive('--expire', flags.expire);
-      await withStore(flags, async (store) => {
-        const named = config.apps[0]?.sdkappid;
-        const wanted = flags.sdkappid ?? (named !== undefined ? String(named) : undefined);
-        const apps = await store.apps.list();
-        const app =
-          wanted !== undefined
-            ? apps.find((a) => a.sdkappid === parseSdkAppId('--sdkappid', wanted))
-            : apps.length === 1
-              ? apps[0]
-              : undefined;
-        if (app === undefined) {
-          throw new ConfigError(
-            wanted !== undefined
-              ? `no app ${wanted} in this data directory`
-              : `${apps.length} apps here; choose one with --sdkappid`,
-          );
-        }
-        process.stdout.write(`${issueUserSig(app.secretKey, app.sdkappid, identifier, expire, now())}\n`);
-      });
+      const expire = parseInteger('--expire', flags.expire, 1, 2_147_483_647);
+      const flag = flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined;
+      await withStore(
+        flags,
+        async (store) => {
+          const { app, note } = chooseApp(await store.apps.list(), { flag, env: config.apps[0]?.sdkappid });
+          if (note !== undefined) process.stderr.write(`herald: ${note}\n`);
+          process.stdout.write(`${issueUserSig(app.secretKey, app.sdkappid, identifier, expire, now())}\n`);
+        },
+        'reads',
+      );
     }),
   );
 
 const appCmd = program.command('app').description('manage apps (SDKAppID, key, admins, limits)');
 appOptions(
   appCmd.command('add').description('add an app').option('--sdkappid <id>', 'SDKAppID (default: random 14xxxxxxxx)'),
+  'secret key (default: 64 random hex characters, printed once)',
 ).action((flags: AppFlags) =>
   run(async () => {
     await withStore(flags, async (store) => {
@@ -258,23 +269,31 @@ appOptions(
     });
   }),
 );
-appOptions(appCmd.command('set <sdkappid>').description('change settings of an app')).action(
-  (id: string, flags: AppFlags) =>
-    run(async () => {
-      await withStore(flags, async (store) => {
-        const existing = await store.apps.get(parseSdkAppId('sdkappid', id));
-        if (!existing) throw new ConfigError(`no app ${id} in this data directory`);
-        const app = applyAppFlags(existing, flags);
-        await saveApp(store, app, now());
-        process.stdout.write(`updated ${describeApp(app)}\n`);
-      });
-    }),
+appOptions(
+  appCmd.command('set <sdkappid>').description('change settings of an app (those not given are kept)'),
+  'new secret key: UserSigs signed with the old one stop working (default: the key is kept)',
+).action((id: string, flags: AppFlags) =>
+  run(async () => {
+    await withStore(flags, async (store) => {
+      const existing = await store.apps.get(parseSdkAppId('sdkappid', id));
+      if (!existing) throw new ConfigError(`no app ${id} in this data directory`);
+      const app = applyAppFlags(existing, flags);
+      await saveApp(store, app, now());
+      process.stdout.write(`updated ${describeApp(app)}\n`);
+    });
+  }),
 );
 dataOption(appCmd.command('list').description('list apps')).action((flags: { data?: string }) =>
   run(async () => {
-    await withStore(flags, async (store) => {
-      for (const app of await store.apps.list()) process.stdout.write(`${describeApp(app)}\n`);
-    });
+    await withStore(
+      flags,
+      async (store) => {
+        const apps = await store.apps.list();
+        if (apps.length === 0) process.stdout.write('no apps yet: herald serve creates one, herald app add adds one\n');
+        for (const app of apps) process.stdout.write(`${describeApp(app)}\n`);
+      },
+      'reads',
+    );
   }),
 );
 
@@ -298,23 +317,34 @@ dataOption(program.command('webhooks'))
         if (flags.status !== undefined && !['pending', 'delivered', 'cancelled'].includes(flags.status)) {
           throw new ConfigError(`--status must be pending, delivered or cancelled, got "${flags.status}"`);
         }
-        await withStore(flags, async (store) => {
-          const events = await store.outbox.list({
-            sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,
-            status: flags.status as 'pending' | 'delivered' | 'cancelled' | undefined,
-            officialAccountId: flags.officialAccount,
-            limit: Math.min(1000, parsePositive('--limit', flags.limit)),
-          });
-          for (const e of events) {
-            if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-            else {
-              process.stdout.write(
-                `${e.id}  ${new Date(e.createdAt).toISOString()}  ${e.sdkappid}  ${e.command.replace('OfficialAccount.', '')}  ` +
-                  `${e.officialAccountId}  ${e.status}  attempts=${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ''}\n`,
-              );
+        const limit = parseInteger('--limit', flags.limit, 1, 1000);
+        await withStore(
+          flags,
+          async (store) => {
+            const events = await store.outbox.list({
+              sdkappid: flags.sdkappid !== undefined ? parseSdkAppId('--sdkappid', flags.sdkappid) : undefined,
+              status: flags.status as 'pending' | 'delivered' | 'cancelled' | undefined,
+              officialAccountId: flags.officialAccount,
+              limit,
+            });
+            if (events.length === 0) {
+              const filtered = flags.sdkappid ?? flags.status ?? flags.officialAccount;
+              const none = `no webhook deliveries${filtered !== undefined ? ' match' : ' yet'}`;
+              // --json output stays pure NDJSON: the remark goes to stderr.
+              (flags.json ? process.stderr : process.stdout).write(`${flags.json ? 'herald: ' : ''}${none}\n`);
             }
-          }
-        });
+            for (const e of events) {
+              if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+              else {
+                process.stdout.write(
+                  `${e.id}  ${new Date(e.createdAt).toISOString()}  ${e.sdkappid}  ${e.command.replace('OfficialAccount.', '')}  ` +
+                    `${e.officialAccountId}  ${e.status}  attempts=${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ''}\n`,
+                );
+              }
+            }
+          },
+          'reads',
+        );
       }),
   );
 
@@ -322,10 +352,16 @@ dataOption(program.command('export <file>'))
   .description('write every row of this server (HERALD_DATA or HERALD_DATABASE_URL) to an NDJSON file (.gz: gzip)')
   .action((file: string, flags: { data?: string }) =>
     run(async () => {
-      await withStore(flags, async (store) => {
-        const counts = await exportStore(store, file);
-        process.stdout.write(`exported ${describeCounts(counts)} to ${file}\n`);
-      });
+      await withStore(
+        flags,
+        async (store) => {
+          const progress = new ProgressLine(process.stderr, `exporting to ${file}`);
+          const counts = await exportStore(store, file, progress.update);
+          progress.finish();
+          process.stdout.write(`exported ${describeCounts(counts)} to ${file}\n`);
+        },
+        'reads',
+      );
     }),
   );
 
@@ -334,7 +370,8 @@ dataOption(program.command('import <file>'))
   .action((file: string, flags: { data?: string }) =>
     run(async () => {
       await withStore(flags, async (store) => {
-        const counts = await importStore(store, file);
+        const progress = new ProgressLine(process.stderr, `importing ${file}`);
+        const counts = await importStore(store, file, progress.update).finally(() => progress.finish());
         process.stdout.write(`imported ${describeCounts(counts)} from ${file}; counts verified\n`);
       });
     }),

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { NewAppOptions } from './auth/apps.ts';
+import type { Seed } from './seed/schema.ts';
 import { userIdProblem } from './services/rules.ts';
 import type { WebhookSettings } from './store/records.ts';
 import { isCallbackCommand } from './webhooks/commands.ts';
@@ -10,6 +11,16 @@ import { isCallbackCommand } from './webhooks/commands.ts';
  * (ConfigError), never a stack trace.
  */
 export class ConfigError extends Error {}
+
+export const UNKNOWN_FIELD_POLICIES = ['ignore', 'warn', 'reject'] as const;
+export type UnknownFieldPolicy = (typeof UNKNOWN_FIELD_POLICIES)[number];
+
+/** One of `choices`, or `fallback` when not set. */
+function oneOf<T extends string>(name: string, raw: string | undefined, choices: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (!choices.includes(raw as T)) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -68,6 +79,10 @@ export interface HeraldConfig {
   realtimeSweepMs: number;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
+  /** Accounts and official accounts to create on start: a seed file's path, or the seed itself. */
+  seed: string | Seed | null;
+  /** Body fields a command does not know: ignored silently, named in the log and a header, or refused. */
+  unknownFields: UnknownFieldPolicy;
 }
 
 export const DEFAULTS: HeraldConfig = {
@@ -78,7 +93,8 @@ export const DEFAULTS: HeraldConfig = {
   defaultAppWebhook: null,
   defaultAppAdmins: null,
   tls: null,
-  logLevel: 'info',
+  // In process (tests), only what needs attention; `herald serve` logs every call (info).
+  logLevel: 'warn',
   rateLimit: null,
   sendPerSecond: null,
   sendPerHour: null,
@@ -98,6 +114,8 @@ export const DEFAULTS: HeraldConfig = {
   realtimeMaxBufferedBytes: 4 * 1024 * 1024,
   realtimeSweepMs: 5_000,
   metrics: true,
+  seed: null,
+  unknownFields: 'warn',
 };
 
 /** What startHerald() takes: any part of the configuration, and what only in-process use can give. */
@@ -141,7 +159,9 @@ export type ConfigInput = Partial<
     | 'realtimePingMs'
     | 'realtimeMaxBufferedBytes'
     | 'realtimeSweepMs'
-    | 'metrics',
+    | 'metrics'
+    | 'seed'
+    | 'unknownFields',
     string
   >
 >;
@@ -178,6 +198,8 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   realtimeMaxBufferedBytes: 'HERALD_REALTIME_MAX_BUFFERED_BYTES',
   realtimeSweepMs: 'HERALD_REALTIME_SWEEP_MS',
   metrics: 'HERALD_METRICS',
+  seed: 'HERALD_SEED',
+  unknownFields: 'HERALD_UNKNOWN_FIELDS',
 };
 
 /** Where `herald serve` listens and keeps its data unless told otherwise. */
@@ -194,10 +216,17 @@ export function readEnv(env: NodeJS.ProcessEnv): ConfigInput {
   return input;
 }
 
-function parseInteger(name: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
-  const value = Number(raw.trim());
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+/**
+ * A whole number in [min, max]. Whatever is wrong (not a number, a sign, a fraction, out of
+ * range), the message states the whole rule, with what 0 means where 0 is allowed (`zero`).
+ */
+export function parseInteger(name: string, raw: string, min: number, max: number, zero?: string): number {
+  const text = raw.trim();
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    const meaning = zero !== undefined && min === 0 ? ` (0 = ${zero})` : '';
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}${meaning}, got "${raw}"`);
+  }
   return value;
 }
 
@@ -326,9 +355,9 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
   }
 
   /** An integer setting within [min, max], or `fallback` when it is not set. */
-  const integer = <T>(key: keyof ConfigInput, min: number, max: number, fallback: T): number | T => {
+  const integer = <T>(key: keyof ConfigInput, min: number, max: number, fallback: T, zero?: string): number | T => {
     const raw = input[key];
-    return raw === undefined ? fallback : parseInteger(label(key), raw, min, max);
+    return raw === undefined ? fallback : parseInteger(label(key), raw, min, max, zero);
   };
   const url = (key: 'databaseUrl' | 'redisUrl', protocols: string[]) => {
     const raw = input[key];
@@ -337,7 +366,7 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
 
   return {
     host: input.host ?? DEFAULTS.host,
-    port: integer('port', 0, 65535, DEFAULT_PORT),
+    port: integer('port', 0, 65535, DEFAULT_PORT, 'any free port'),
     dataDir: input.data === ':memory:' ? null : (input.data ?? DEFAULT_DATA_DIR),
     apps: app ? [{ ...app, ...(webhook && { webhook }) }] : [],
     defaultAppWebhook: app ? null : webhook,
@@ -345,9 +374,9 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     defaultAppAdmins: app || input.admin === undefined ? null : admins,
     tls,
     logLevel,
-    rateLimit: integer('rateLimit', 0, 1_000_000_000, DEFAULTS.rateLimit),
-    sendPerSecond: integer('sendPerSecond', 0, 1_000_000_000, DEFAULTS.sendPerSecond),
-    sendPerHour: integer('sendPerHour', 0, 1_000_000_000, DEFAULTS.sendPerHour),
+    rateLimit: integer('rateLimit', 0, 1_000_000_000, DEFAULTS.rateLimit, 'off'),
+    sendPerSecond: integer('sendPerSecond', 0, 1_000_000_000, DEFAULTS.sendPerSecond, 'off'),
+    sendPerHour: integer('sendPerHour', 0, 1_000_000_000, DEFAULTS.sendPerHour, 'off'),
     webhookRetryMs: integer('webhookRetryMs', 1, 3_600_000, DEFAULTS.webhookRetryMs),
     webhookLeaseMs: integer('webhookLeaseMs', 1000, 3_600_000, DEFAULTS.webhookLeaseMs),
     webhookTimeoutMs: integer('webhookTimeoutMs', 100, 60_000, DEFAULTS.webhookTimeoutMs),
@@ -358,9 +387,10 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
       0,
       3_600_000,
       DEFAULTS.databaseStatementTimeoutMs,
+      'none',
     ),
     redisUrl: url('redisUrl', ['redis:', 'rediss:']),
-    authFailureLimit: integer('authFailureLimit', 0, 1_000_000, DEFAULTS.authFailureLimit),
+    authFailureLimit: integer('authFailureLimit', 0, 1_000_000, DEFAULTS.authFailureLimit, 'off'),
     requestTimeoutMs: integer('requestTimeoutMs', 100, 600_000, DEFAULTS.requestTimeoutMs),
     bodyLimit: DEFAULTS.bodyLimit,
     realtimeMaxConnectionsPerUser: integer(
@@ -374,11 +404,14 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
       0,
       10_000_000,
       DEFAULTS.realtimeMaxConnectionsPerIp,
+      'no cap',
     ),
     realtimePingMs: integer('realtimePingMs', 100, 600_000, DEFAULTS.realtimePingMs),
     realtimeMaxBufferedBytes: integer('realtimeMaxBufferedBytes', 1024, 1024 ** 3, DEFAULTS.realtimeMaxBufferedBytes),
     realtimeSweepMs: integer('realtimeSweepMs', 100, 600_000, DEFAULTS.realtimeSweepMs),
     metrics: input.metrics === undefined ? DEFAULTS.metrics : parseSwitch(label('metrics'), input.metrics),
+    seed: input.seed ?? null,
+    unknownFields: oneOf(label('unknownFields'), input.unknownFields, UNKNOWN_FIELD_POLICIES, DEFAULTS.unknownFields),
   };
 }
 

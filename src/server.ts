@@ -4,7 +4,6 @@
  * Also the in-process API: `startHerald()`.
  */
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { AppRegistry } from './auth/apps.ts';
 import { seedApps } from './auth/seed-apps.ts';
 import { UserSigVerifier } from './auth/verifier.ts';
@@ -13,9 +12,9 @@ import { AuthFailureLimits } from './limits/auth-failures.ts';
 import { Limiters } from './limits/limiters.ts';
 import { RateLimits } from './limits/rate-limits.ts';
 import { AccountSendLimits } from './limits/send-limits.ts';
+import { HeraldMetrics } from './metrics/metrics.ts';
 import { AbandonedSendSettler } from './services/settle.ts';
 import { SubscriberChannel } from './realtime/channel.ts';
-import { openStore } from './store/open.ts';
 import type { AppRecord } from './store/records.ts';
 import type { Store } from './store/store.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
@@ -23,6 +22,14 @@ import { WebhookGateway } from './webhooks/gateway.ts';
 import { buildHttpServer } from './wire/http.ts';
 import { Pipeline } from './wire/pipeline.ts';
 import { buildRegistry } from './wire/registry.ts';
+import { listen } from './startup/listen.ts';
+import { createRedis } from './startup/redis.ts';
+import { openConfiguredStore } from './startup/store.ts';
+import { checkTlsFiles } from './startup/tls.ts';
+import { applySeed, type SeedSummary, seedContext } from './seed/apply.ts';
+import { loadSeed, SeedError, seedLabel } from './seed/load.ts';
+import type { Seed } from './seed/schema.ts';
+import { type ResetResult, resetApp } from './services/reset.ts';
 
 export type { HeraldOptions } from './config.ts';
 
@@ -34,6 +41,10 @@ export interface Herald {
   /** True when this start created the default app because the store had none. */
   createdDefaultApp: boolean;
   server: FastifyInstance;
+  /** Empties an app's data (default: the first app), keeping the app: herald_admin/reset in process. */
+  reset(sdkappid?: number): Promise<ResetResult>;
+  /** Applies a seed (an object or a file's path) to its app, as `seed` does on start. */
+  seed(seed: Seed | string): Promise<SeedSummary>;
   close(): Promise<void>;
 }
 
@@ -44,16 +55,24 @@ const LISTEN_BACKLOG = 4096;
 export async function startHerald(options: HeraldOptions = {}): Promise<Herald> {
   const config = { ...DEFAULTS, ...withoutUndefined(options) };
   const clock = options.clock ?? systemClock;
-  const store = await openStore({
+  // A bad seed stops the start before anything is opened or written.
+  const startSeed = config.seed === null ? null : loadSeed(config.seed);
+  // Files named by the configuration are checked before the store creates anything.
+  checkTlsFiles(config.tls);
+  const store = await openConfiguredStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
   });
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }) : null;
+  const commands = buildRegistry();
+  // Off: nothing is made or observed, and /metrics answers like any unknown path.
+  const metrics = config.metrics ? new HeraldMetrics({ store, commands: commands.values() }) : undefined;
+  const redisLink = config.redisUrl ? createRedis(config.redisUrl) : null;
+  const redis = redisLink?.client ?? null;
   let channel: SubscriberChannel | undefined;
   try {
-    if (redis) await redis.connect();
+    await redisLink?.connect();
     const seeded = await seedApps(store, config, clock());
     const apps = new AppRegistry(store);
     const limiters = new Limiters(redis);
@@ -61,12 +80,18 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       perSecond: config.sendPerSecond,
       perHour: config.sendPerHour,
     });
-    const webhooks = new WebhookGateway(config.webhookTimeoutMs);
+    const webhooks = new WebhookGateway(config.webhookTimeoutMs, metrics?.webhooks.beforeCall);
     const verifier = new UserSigVerifier();
     const authFailures = new AuthFailureLimits(limiters, config.authFailureLimit);
     let log: FastifyInstance['log'] | undefined;
     channel = await SubscriberChannel.open(
-      { store, redis, databaseUrl: config.databaseUrl, onError: (e) => log?.error({ err: e }, 'subscriber channel') },
+      {
+        store,
+        redis,
+        databaseUrl: config.databaseUrl,
+        onError: (e) => log?.error({ err: e }, 'subscriber channel'),
+        observer: metrics?.subscribers,
+      },
       {
         maxConnectionsPerUser: config.realtimeMaxConnectionsPerUser,
         maxConnectionsPerIp: config.realtimeMaxConnectionsPerIp,
@@ -77,10 +102,21 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
     );
     const notifier = channel.hub;
     const online = channel.presence;
+    const appFor = async (sdkappid: number | undefined, label: string) => {
+      const app = sdkappid === undefined ? seeded.apps[0] : await apps.get(sdkappid);
+      if (app === undefined) throw new SeedError(`${label}: sdkappid ${sdkappid} is not an app of this server`);
+      return app;
+    };
+    const applyLoaded = async (loaded: Seed, label: string) => {
+      const app = await appFor(loaded.sdkappid, label);
+      return applySeed({ ...seedContext(app), store, notifier, online, now: clock }, loaded, label);
+    };
+    const seed = (source: Seed | string) => applyLoaded(loadSeed(source), seedLabel(source));
+    if (startSeed !== null) await applyLoaded(startSeed, seedLabel(config.seed as Seed | string));
     const pipeline = new Pipeline({
       apps,
       verifier,
-      registry: buildRegistry(),
+      registry: commands,
       limits: new RateLimits(limiters, config.rateLimit),
       sendLimits,
       authFailures,
@@ -88,11 +124,19 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       notifier,
       online,
       store,
+      unknownFields: config.unknownFields,
       now: clock,
     });
-    const server = buildHttpServer(pipeline, store, { ...config, logStream: options.logStream });
+    const server = buildHttpServer(pipeline, store, {
+      ...config,
+      logStream: options.logStream,
+      onCall: metrics?.calls.observe,
+    });
+    metrics?.serve(server);
     log = server.log;
     channel.attach(server, { apps, verifier, authFailures, services: { store, sendLimits, webhooks, now: clock } });
+    // Redis lost after start: ioredis reconnects with backoff; each failed attempt is logged.
+    redis?.on('error', (e: unknown) => server.log.warn({ err: e }, 'Redis connection failed; reconnecting'));
     if (config.databaseUrl && !redis) {
       server.log.warn(
         'PostgreSQL without HERALD_REDIS_URL: rate and send limits are counted per node, not across nodes',
@@ -104,6 +148,7 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       leaseMs: config.webhookLeaseMs,
       getApp: (sdkappid) => apps.get(sdkappid),
       log: server.log,
+      onDelivery: metrics?.webhooks.delivered,
     });
     const settler = new AbandonedSendSettler(
       { store, webhooks, sendLimits, notifier, online, getApp: (sdkappid) => apps.get(sdkappid) },
@@ -115,7 +160,7 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
     );
     // Thousands of clients reconnecting at once (a node restart) must not overflow the accept
     // queue: dropped connection attempts are retried by the kernel only after a second or more.
-    await server.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
+    await listen(server, config.host, config.port, LISTEN_BACKLOG);
     dispatcher.start();
     await settler.start();
     let closing: Promise<void> | undefined;
@@ -125,6 +170,11 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       apps: seeded.apps,
       createdDefaultApp: seeded.created,
       server,
+      async reset(sdkappid) {
+        const app = await appFor(sdkappid, 'reset');
+        return resetApp({ app, store, sendLimits, notifier });
+      },
+      seed,
       close() {
         // In-flight requests finish first, then deliveries in flight; only then is the store
         // closed. Undelivered events stay in the outbox for the next start.

@@ -8,6 +8,7 @@
  * store again if anything fails.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -21,11 +22,21 @@ const IMPORT_BATCH = 5000;
 
 export type Counts = Record<TableName, number>;
 
+/**
+ * Told how far a transfer is, every PROGRESS_EVERY rows: rows done, and the part done (0–1) when
+ * it is known (an export counts its rows first; an import measures the file it has read).
+ */
+export type TransferProgress = (rows: number, fraction: number | null) => void;
+const PROGRESS_EVERY = 100;
+
 async function write(out: Writable, line: string): Promise<void> {
   if (!out.write(`${line}\n`)) await once(out, 'drain');
 }
 
-export async function exportStore(store: Store, file: string): Promise<Counts> {
+export async function exportStore(store: Store, file: string, progress?: TransferProgress): Promise<Counts> {
+  let total = 0;
+  if (progress) for (const table of TABLES) total += await store.transfer.countRows(table);
+  let done = 0;
   const sink = createWriteStream(file);
   const out: Writable = file.endsWith('.gz') ? createGzip() : sink;
   if (out !== sink) out.pipe(sink);
@@ -38,6 +49,7 @@ export async function exportStore(store: Store, file: string): Promise<Counts> {
     for await (const row of store.transfer.exportRows(table)) {
       await write(out, JSON.stringify({ t: table, r: row }));
       counts[table]++;
+      if (progress && ++done % PROGRESS_EVERY === 0) progress(done, total > 0 ? Math.min(1, done / total) : null);
     }
   }
   await write(out, JSON.stringify({ end: true, counts }));
@@ -48,13 +60,13 @@ export async function exportStore(store: Store, file: string): Promise<Counts> {
 
 export class ImportError extends Error {}
 
-export async function importStore(store: Store, file: string): Promise<Counts> {
+export async function importStore(store: Store, file: string, progress?: TransferProgress): Promise<Counts> {
   for (const table of TABLES) {
     if ((await store.transfer.countRows(table)) > 0)
       throw new ImportError(`the target store is not empty (${table} has rows); import into a new store`);
   }
   try {
-    return await loadFile(store, file);
+    return await loadFile(store, file, progress);
   } catch (e) {
     // The store was empty: a failed import leaves it empty again rather than half-loaded.
     for (const table of [...TABLES].reverse()) await store.transfer.deleteAllRows(table);
@@ -62,9 +74,12 @@ export async function importStore(store: Store, file: string): Promise<Counts> {
   }
 }
 
-async function loadFile(store: Store, file: string): Promise<Counts> {
-  let input: Readable = createReadStream(file);
+async function loadFile(store: Store, file: string, progress?: TransferProgress): Promise<Counts> {
+  const raw = createReadStream(file);
+  const size = progress ? (await stat(file)).size : 0;
+  let input: Readable = raw;
   if (file.endsWith('.gz')) input = input.pipe(createGunzip());
+  let rows = 0;
   const lines = createInterface({ input, crlfDelay: Infinity });
 
   const counts = Object.fromEntries(TABLES.map((t) => [t, 0])) as Counts;
@@ -114,6 +129,7 @@ async function loadFile(store: Store, file: string): Promise<Counts> {
     }
     batch.push(record.r);
     counts[record.t]++;
+    if (progress && ++rows % PROGRESS_EVERY === 0) progress(rows, size > 0 ? Math.min(1, raw.bytesRead / size) : null);
   }
   await flush();
   if (expected === null) throw new ImportError(`${file} ends early (no trailer): the export did not finish`);

@@ -966,7 +966,11 @@ for (const store of stores()) {
       assert.equal(await f.lastMsgTime(a), t0 + 3);
       await f.sendOk(b, { Random: 9, MsgBody: text('b2') });
       await sleep(1100);
-      assertFail(await f.send(a, { Random: 3, MsgBody: text('three') }), 60007, /per hour/);
+      assertFail(
+        await f.send(a, { Random: 3, MsgBody: text('three') }),
+        60007,
+        `official account ${a} may send at most 2 message(s) per hour (set by HERALD_SEND_PER_HOUR or startHerald({ sendPerHour }); 0 = no limit)`,
+      );
       assertFail(await f.send(b, { Random: 10, MsgBody: text('b3') }), 60007, /per hour/);
       // Still answered as duplicates while over the limit.
       assert.deepEqual(await f.sendOk(a, m1), first);
@@ -1005,7 +1009,12 @@ for (const store of stores()) {
       const id = await f.createAccount('app-hour');
       await f.sendOk(id, { Random: 1, MsgBody: text('1') });
       await f.sendOk(id, { Random: 2, MsgBody: text('2') });
-      assertFail(await f.send(id, { Random: 3, MsgBody: text('3') }), 60007, /per hour/);
+      // The refusal names the setting behind the limit and how to lift it.
+      assertFail(
+        await f.send(id, { Random: 3, MsgBody: text('3') }),
+        60007,
+        "2 message(s) per hour (the app's limit, Tencent's by default: herald app set --send-per-hour changes it; HERALD_SEND_PER_HOUR=0 or startHerald({ sendPerHour: 0 }) lifts it)",
+      );
       assert.equal((await f.history(id)).length, 2);
     });
 

@@ -630,16 +630,20 @@ for (const store of stores()) {
         const sigC = await runCli(['usersig', 'c', '--data', dataDir]);
         assert.equal(sigC.code, 0, sigC.stderr);
 
-        // A second app: now the app must be named.
+        // A second app: without --sdkappid the default app of herald serve (the oldest) is used,
+        // and stderr says so.
         const second = await runCli(['app', 'add', '--data', dataDir]);
         assert.equal(second.code, 0, second.stderr);
         const secondId = second.stdout.match(/^added (\d+)/m)?.[1];
         assert.ok(secondId, second.stdout);
         const listedTwo = await runCli(['app', 'list', '--data', dataDir]);
         assert.equal(listedTwo.stdout.trim().split('\n').length, 2, listedTwo.stdout);
-        const ambiguous = await runCli(['usersig', 'a', '--data', dataDir]);
-        assert.notEqual(ambiguous.code, 0);
-        assert.match(ambiguous.stderr, /--sdkappid/);
+        const defaulted = await runCli(['usersig', 'a', '--data', dataDir]);
+        assert.equal(defaulted.code, 0, defaulted.stderr);
+        assert.match(
+          defaulted.stderr,
+          /^herald: signed for 1400000123, the default app of herald serve .*--sdkappid\n$/,
+        );
         const named = await runCli(['usersig', 'a', '--data', dataDir, '--sdkappid', '1400000123']);
         assert.equal(named.code, 0, named.stderr);
         const unknown = await runCli(['usersig', 'a', '--data', dataDir, '--sdkappid', '1400000999']);

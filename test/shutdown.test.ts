@@ -3,6 +3,8 @@
  * and every write it acknowledged is there after a restart.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +17,10 @@ import {
   postgresUrlFor,
   SDKAPPID,
   SECRET_KEY,
+  startTestHerald,
   stores,
 } from './helpers/harness.ts';
+import { until } from './helpers/devices.ts';
 import { spawnHerald } from './helpers/processes.ts';
 
 for (const store of stores()) {
@@ -117,3 +121,27 @@ for (const store of stores()) {
     });
   });
 }
+
+describe('closing with connections that never carried a request', () => {
+  // The request timeout is long, so a close() that waited for the server to time them out would
+  // not end within the test's guard.
+  it('close() ends them instead of waiting for their clients (HTTP clients open connections ahead of need)', {
+    timeout: 15_000,
+  }, async () => {
+    const herald = await startTestHerald({ requestTimeoutMs: 600_000 });
+    const { port } = new URL(herald.url);
+    // A connection that sends nothing, and one that carried a call and stays open (keep-alive).
+    const silent = connect(Number(port), '127.0.0.1');
+    await once(silent, 'connect');
+    const used = connect(Number(port), '127.0.0.1');
+    await once(used, 'connect');
+    used.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
+    await once(used, 'data');
+    let silentClosed = false;
+    let usedClosed = false;
+    silent.on('close', () => (silentClosed = true)).on('error', () => {});
+    used.on('close', () => (usedClosed = true)).on('error', () => {});
+    await herald.close();
+    await until('both connections to be closed by the server', () => silentClosed && usedClosed);
+  });
+});

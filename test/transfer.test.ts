@@ -238,6 +238,29 @@ for (const store of stores()) {
       }
     });
 
+    it('on a terminal, export and import show progress (rows, rows/s, ETA); piped, only the summary', {
+      skip: currentStore() === 'postgres' ? 'the source of this suite is SQLite only on the SQLite run' : false,
+    }, async () => {
+      const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+      const onTerminal = async (args: string[], env: NodeJS.ProcessEnv) => {
+        // `script` runs the command on a pseudo-terminal, as a user's shell would.
+        const command = [process.execPath, ...heraldArgs(args)].map(quote).join(' ');
+        return (await run('script', ['-qec', command, '/dev/null'], { env })).stdout;
+      };
+      const env = { ...process.env, HERALD_DATA: join(dir, 'source') };
+      const shown = await onTerminal(['export', join(dir, 'tty.ndjson')], env);
+      assert.match(shown, /exporting to .*tty\.ndjson: [\d,]+ rows, [\d,]+ rows\/s, \d+ %, ETA /);
+      assert.match(shown, /exported apps=1 /);
+      const piped = await run(process.execPath, heraldArgs(['export', join(dir, 'piped.ndjson')]), { env });
+      assert.equal(piped.stderr, '');
+      assert.match(piped.stdout, /^exported apps=1 /);
+
+      const target = { ...process.env, HERALD_DATA: join(dir, 'tty-import') };
+      const imported = await onTerminal(['import', join(dir, 'tty.ndjson')], target);
+      assert.match(imported, /importing .*tty\.ndjson: [\d,]+ rows, [\d,]+ rows\/s, \d+ %, ETA /);
+      assert.match(imported, /counts verified/);
+    });
+
     it('refuses a file that is not a complete Herald export', async () => {
       const target = await openStore(await storeOptions(currentStore(), 'refuse'));
       try {

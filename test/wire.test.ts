@@ -488,10 +488,13 @@ describe('wire: envelope, routing and query checks', () => {
   });
 
   describe('health', () => {
-    it('GET /healthz → 200 {status: "ok"}', async () => {
+    it('GET /healthz → 200 {status: "ok", version}', async () => {
       const res = await raw(herald.url, { method: 'GET', path: '/healthz' });
       assert.equal(res.status, 200);
-      assert.deepEqual(JSON.parse(res.text), { status: 'ok' });
+      const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
+      assert.deepEqual(JSON.parse(res.text), { status: 'ok', version });
     });
 
     it('GET /readyz → 200 once the store answers', async () => {
@@ -714,8 +717,13 @@ describe('wire: rate limits', () => {
       const codes = await burst(herald.admin, OFFICIAL, 'create_official_account', createBody, 8);
       assert.equal(count(codes, 0), 5, String(codes));
       assert.equal(count(codes, 60007), 3, String(codes));
-      // The limit is checked before the body is read: still 60007 for a bad body.
-      expectEnvelope(await post(herald.url, CREATE, {}, 'not json'), 60007);
+      // The limit is checked before the body is read: still 60007 for a bad body. Its text names
+      // the limit and the settings that change it.
+      const refused = expectEnvelope(await post(herald.url, CREATE, {}, 'not json'), 60007);
+      assert.equal(
+        refused.ErrorInfo,
+        "REST API call frequency exceeded: at most 5 calls per second for official_account_open_http_svc/create_official_account (the app's limit, Tencent's by default: herald app set --rate-limit changes it; HERALD_RATE_LIMIT=0 or startHerald({ rateLimit: 0 }) lifts it)",
+      );
       // Same second: the limit is per command.
       expectEnvelope(await post(herald.url, ACCOUNT_CHECK, {}, CHECK_BODY), 0);
       const info = await herald.admin.official('get_official_account_info', {

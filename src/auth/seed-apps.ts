@@ -39,8 +39,16 @@ export async function seedApps(
   return { apps, created: false };
 }
 
+/**
+ * The app a start that names none serves and shows in its banner (and `herald usersig` signs
+ * for): the oldest, the lowest SDKAppID among apps created in the same second.
+ */
+export function byAge(apps: readonly AppRecord[]): AppRecord[] {
+  return [...apps].sort((a, b) => a.createdAt - b.createdAt || a.sdkappid - b.sdkappid);
+}
+
 async function defaultApp(store: Store, settings: AppSettings, now: number) {
-  const existing = [...(await store.apps.list())].sort((a, b) => a.createdAt - b.createdAt);
+  const existing = byAge(await store.apps.list());
   const first = existing[0];
   const { defaultAppWebhook: webhook, defaultAppAdmins: admins } = settings;
   if (first === undefined) {

@@ -80,13 +80,16 @@ export function signatureMatches(secretKey: string, doc: SigDocument): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Issues a UserSig exactly as Tencent's Node library does (same key order, default zlib). */
+/**
+ * Issues a UserSig exactly as Tencent's Node library does (same key order, default zlib), valid
+ * for `expireSeconds` (default one day) from `now` (Unix seconds; default the current time).
+ */
 export function issueUserSig(
   secretKey: string,
   sdkappid: number,
   identifier: string,
-  expireSeconds: number,
-  now: number,
+  expireSeconds = 86_400,
+  now: number = Math.floor(Date.now() / 1000),
 ): string {
   const doc = { identifier, sdkappid, time: now, expire: expireSeconds, userbuf: undefined };
   const sig = signDocument(secretKey, doc).toString('base64');

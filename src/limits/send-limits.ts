@@ -23,10 +23,26 @@ export class AccountSendLimits {
     const hour = this.overrides.perHour ?? app.sendPerHour;
     const windows = [];
     if (second > 0) {
-      windows.push({ limiter: this.limiters.get('sps', second, 1), text: `${second} message(s) per second` });
+      const text = `${second} message(s) per second ${this.setting('second')}`;
+      windows.push({ limiter: this.limiters.get('sps', second, 1), text });
     }
-    if (hour > 0) windows.push({ limiter: this.limiters.get('sph', hour, 3600), text: `${hour} message(s) per hour` });
+    if (hour > 0) {
+      const text = `${hour} message(s) per hour ${this.setting('hour')}`;
+      windows.push({ limiter: this.limiters.get('sph', hour, 3600), text });
+    }
     return windows;
+  }
+
+  /** Names what sets a window, so a refused send says how to change it. */
+  private setting(window: 'second' | 'hour'): string {
+    const [env, option, flag] =
+      window === 'second'
+        ? ['HERALD_SEND_PER_SECOND', 'sendPerSecond', '--send-per-second']
+        : ['HERALD_SEND_PER_HOUR', 'sendPerHour', '--send-per-hour'];
+    const given = window === 'second' ? this.overrides.perSecond : this.overrides.perHour;
+    return given !== null
+      ? `(set by ${env} or startHerald({ ${option} }); 0 = no limit)`
+      : `(the app's limit, Tencent's by default: herald app set ${flag} changes it; ${env}=0 or startHerald({ ${option}: 0 }) lifts it)`;
   }
 
   /** Charges one send; answers why it is refused (nothing charged then), or null. */
@@ -48,5 +64,12 @@ export class AccountSendLimits {
   async refund(app: AppRecord, officialAccountId: string): Promise<void> {
     const key = `${app.sdkappid}:${officialAccountId}`;
     for (const { limiter } of this.windows(app)) await limiter.reward(key, 1);
+  }
+
+  /** Forgets what these accounts have sent, so an account created again under the same ID starts afresh. */
+  async forget(app: AppRecord, officialAccountIds: readonly string[]): Promise<void> {
+    for (const { limiter } of this.windows(app)) {
+      for (const id of officialAccountIds) await limiter.delete(`${app.sdkappid}:${id}`);
+    }
   }
 }

@@ -14,7 +14,8 @@ export type BusMessage =
   | { t: 'receiveOption'; a: number; o: string; u: string; f: MsgFlag; v: number }
   | { t: 'info'; a: number; o: string }
   | { t: 'deleted'; a: number; o: string }
-  | { t: 'signOut'; a: number; u: string[]; r: SignOutReason };
+  | { t: 'signOut'; a: number; u: string[]; r: SignOutReason }
+  | { t: 'reset'; a: number };
 
 export interface Bus {
   publish(message: BusMessage): void;

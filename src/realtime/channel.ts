@@ -16,7 +16,7 @@ import { PostgresBus } from './postgres-bus.ts';
 import { LocalPresence, type Presence, RedisPresence, StorePresence } from './presence.ts';
 import { CLOSE } from './protocol.ts';
 import { RedisBus } from './redis-bus.ts';
-import { Session, type SessionLimits, type Transport } from './session.ts';
+import { Session, type SessionLimits, type SessionObserver, type Transport } from './session.ts';
 import { registerClientScript } from './client-script.ts';
 import { registerSse } from './sse.ts';
 import { WebSocketGateway } from './websocket.ts';
@@ -45,6 +45,7 @@ export interface ChannelDeps {
   /** The PostgreSQL URL (LISTEN/NOTIFY) when the store is PostgreSQL. */
   databaseUrl: string | null;
   onError(error: unknown): void;
+  observer?: SessionObserver | undefined;
 }
 
 export class SubscriberChannel {
@@ -57,6 +58,7 @@ export class SubscriberChannel {
     private readonly bus: Bus,
     private readonly settings: ChannelSettings,
     private readonly onError: (error: unknown) => void,
+    private readonly observer: SessionObserver | undefined,
   ) {}
 
   static async open(deps: ChannelDeps, settings: ChannelSettings): Promise<SubscriberChannel> {
@@ -77,7 +79,7 @@ export class SubscriberChannel {
       sweepMs: settings.sweepMs,
       onError: deps.onError,
     });
-    return new SubscriberChannel(hub, presence, bus, settings, deps.onError);
+    return new SubscriberChannel(hub, presence, bus, settings, deps.onError, deps.observer);
   }
 
   /**
@@ -104,6 +106,7 @@ export class SubscriberChannel {
         limits: { ...SESSION_LIMITS, maxBufferedBytes: this.settings.maxBufferedBytes },
         onError: this.onError,
         onClosed: (closed) => this.sessions.delete(closed),
+        observer: this.observer,
       });
       this.sessions.add(session);
       return session;

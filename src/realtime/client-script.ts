@@ -4,25 +4,13 @@
  * build step: `import { HeraldChat } from 'http://127.0.0.1:9500/realtime/herald-client.mjs'`.
  * Any origin may load it (it is public code and carries no data), as a page served elsewhere will.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { packageRoot } from '../package-info.ts';
 import { CLIENT_SCRIPT_PATH } from './protocol.ts';
 
 const BUNDLE = join('dist', 'herald-client.mjs');
-
-/** The package's root: the nearest folder above this module with a package.json (src/ and dist/ alike). */
-function packageRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
 
 export function registerClientScript(server: FastifyInstance): void {
   let script: Promise<string | undefined> | undefined;

@@ -14,10 +14,14 @@ import { messageView } from './views.ts';
 export class Frame {
   private encoded: Buffer | undefined;
 
-  /** `resume`: after this frame the receiver has the account's timeline up to `version`. */
+  /**
+   * `resume`: after this frame the receiver has the account's timeline up to `version`.
+   * `messages`: how many messages (received or recalled) it carries.
+   */
   constructor(
     readonly text: string,
     readonly resume?: { officialAccountId: string; version: number },
+    readonly messages = 0,
   ) {}
 
   get bytes(): Buffer {
@@ -239,5 +243,5 @@ function framesFor(
 }
 
 function eventFrame(event: string, items: string[], resume: Frame['resume']): Frame {
-  return new Frame(`{"op":"event","event":"${event}","data":[${items.join(',')}]}`, resume);
+  return new Frame(`{"op":"event","event":"${event}","data":[${items.join(',')}]}`, resume, items.length);
 }

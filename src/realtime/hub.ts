@@ -93,6 +93,10 @@ export class Hub implements Notifier {
     this.bus.publish({ t: 'signOut', a: sdkappid, u: [...userIds], r: reason });
   }
 
+  appReset(sdkappid: number): void {
+    this.bus.publish({ t: 'reset', a: sdkappid });
+  }
+
   // Sessions.
 
   /**
@@ -189,6 +193,10 @@ export class Hub implements Notifier {
       void this.accountEvent(message.t, message.a, message.o);
       return;
     }
+    if (message.t === 'reset') {
+      this.endApp(message.a);
+      return;
+    }
     const users = message.t === 'receiveOption' ? [message.u] : message.u;
     for (const session of this.sessionsOf(message.a, users)) {
       const waiting = this.joining.get(session);
@@ -250,6 +258,15 @@ export class Hub implements Notifier {
       default:
         return;
     }
+  }
+
+  /** Every session of the app ends (its account is gone); its feeds go with them. */
+  private endApp(sdkappid: number): void {
+    const prefix = key(sdkappid, '');
+    for (const [userKey, sessions] of [...this.users]) {
+      if (userKey.startsWith(prefix)) for (const session of [...sessions]) session.kick('deleted');
+    }
+    for (const [feedKey, feed] of [...this.feeds]) if (feed.sdkappid === sdkappid) this.feeds.delete(feedKey);
   }
 
   /** OFFICIAL_ACCOUNT_INFO_CHANGED / _DELETED to every local subscriber of the account. */

@@ -20,11 +20,23 @@ import { accountOfConversation, accountView, messageView } from './views.ts';
 
 /** Carries frames one way or both. */
 export interface Transport {
+  readonly kind: TransportKind;
   readonly remoteAddress: string;
   send(frame: Frame): void;
   /** Bytes queued and not yet written to the network. */
   bufferedBytes(): number;
   close(code: number, reason: string): void;
+}
+
+export type TransportKind = 'ws' | 'sse';
+
+/** Told when sessions start and end and what is pushed to them (metrics); on the delivery path, so it must be cheap. */
+export interface SessionObserver {
+  opened(transport: TransportKind): void;
+  /** `code`: the one Herald closed with, else the peer's WebSocket close code (none: an SSE stream the client left). */
+  closed(transport: TransportKind, code: number | undefined): void;
+  /** Messages (received or recalled) pushed to one device. */
+  pushed(messages: number): void;
 }
 
 export interface SessionLimits {
@@ -49,6 +61,7 @@ export interface SessionDeps {
   onError(error: unknown): void;
   /** The session has ended (either side closed it). */
   onClosed?(session: Session): void;
+  observer?: SessionObserver | undefined;
 }
 
 type LoginFrame = FrameOf<'login'>;
@@ -77,12 +90,14 @@ export class Session implements HubSession {
   private tokens: number;
   private refilledAt = Date.now();
   private left = false;
+  private closedWith: number | undefined;
 
   constructor(
     private readonly transport: Transport,
     private readonly deps: SessionDeps,
   ) {
     this.tokens = deps.limits.requestsPerSecond;
+    deps.observer?.opened(transport.kind);
     this.timer(deps.limits.loginTimeoutMs, () => {
       if (this.state === 'new') this.close(CLOSE.loginTimeout, 'no login frame in time');
     });
@@ -345,6 +360,7 @@ export class Session implements HubSession {
       return false;
     }
     this.transport.send(frame);
+    if (frame.messages > 0) this.deps.observer?.pushed(frame.messages);
     return true;
   }
 
@@ -406,14 +422,16 @@ export class Session implements HubSession {
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.closedWith = code;
     this.transport.close(code, reason);
     this.closed();
   }
 
-  /** The transport is gone (closed by either side): leave the hub and presence, once. */
-  closed(): void {
+  /** The transport is gone (closed by either side; `code` as it saw it): leave the hub and presence, once. */
+  closed(code?: number): void {
     if (this.left) return;
     this.left = true;
+    this.deps.observer?.closed(this.transport.kind, this.closedWith ?? code);
     const wasLive = this.userId !== '';
     this.state = 'closed';
     for (const timer of this.timers) clearTimeout(timer);

@@ -14,6 +14,7 @@ import type { Session, Transport } from './session.ts';
 const KEEPALIVE_MS = 25_000;
 
 class SseTransport implements Transport {
+  readonly kind = 'sse';
   private readonly cursors: Cursors;
   private open = true;
 
@@ -84,10 +85,13 @@ export function registerSse(server: FastifyInstance, open: (transport: Transport
     const cursors = decodeCursors(request.headers['last-event-id'] as string | undefined, query.cursors);
     reply.hijack();
     const res = reply.raw;
+    // The connection ends with the stream: an EventSource reconnects on a new one anyway, and a
+    // connection kept alive after the stream would hold a shutting-down server open until the
+    // client lets go of it.
+    res.shouldKeepAlive = false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
       // A page on any origin may follow its user's stream: the UserSig in the query is the
       // credential, and no cookie is ever read.

@@ -21,6 +21,8 @@ export interface WebSocketOptions {
 }
 
 class WebSocketTransport implements Transport {
+  readonly kind = 'ws';
+
   constructor(
     private readonly socket: WebSocket,
     readonly remoteAddress: string,
@@ -93,11 +95,11 @@ export class WebSocketGateway {
       void session.receive(isBinary ? '' : data.toString());
     });
     ws.on('error', () => {});
-    ws.on('close', () => {
+    ws.on('close', (code) => {
       const left = (this.perIp.get(ip) ?? 1) - 1;
       if (left <= 0) this.perIp.delete(ip);
       else this.perIp.set(ip, left);
-      session.closed();
+      session.closed(code);
     });
   }
 

@@ -8,7 +8,7 @@ import type { ServiceContext } from './context.ts';
 import { emitUnsubscribed } from './subscribers.ts';
 import { MAX_PROFILE_VALUE_BYTES, userIdProblem, utf8Bytes } from './rules.ts';
 
-function profileProblem(account: AccountInput): string | null {
+export function profileProblem(account: AccountInput): string | null {
   for (const [field, value] of [
     ['Nick', account.nick],
     ['FaceUrl', account.faceUrl],

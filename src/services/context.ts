@@ -8,6 +8,8 @@ export interface SendLimiter {
   allow(app: AppRecord, officialAccountId: string): Promise<string | null>;
   /** Gives back what `allow` charged, for a send that turned out to store nothing. */
   refund(app: AppRecord, officialAccountId: string): Promise<void>;
+  /** Forgets what these accounts have sent (their app's data was emptied). */
+  forget(app: AppRecord, officialAccountIds: readonly string[]): Promise<void>;
 }
 
 /** Who is connected to the subscriber channel, on any node. */

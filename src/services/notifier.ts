@@ -28,6 +28,8 @@ export interface Notifier {
   officialAccountChanged(sdkappid: number, officialAccountId: string): void;
   officialAccountDeleted(sdkappid: number, officialAccountId: string): void;
   usersSignedOut(sdkappid: number, userIds: readonly string[], reason: SignOutReason): void;
+  /** The app's data was emptied: every connection of the app ends as if its account were deleted. */
+  appReset(sdkappid: number): void;
 }
 
 /** For a store used without a subscriber channel (CLI commands, tools). */
@@ -37,4 +39,5 @@ export const NO_NOTIFIER: Notifier = {
   officialAccountChanged() {},
   officialAccountDeleted() {},
   usersSignedOut() {},
+  appReset() {},
 };

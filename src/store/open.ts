@@ -9,6 +9,8 @@ export interface StoreOptions {
   databaseUrl?: string | null | undefined;
   poolSize?: number | undefined;
   statementTimeoutMs?: number | undefined;
+  /** SQLite: open only a database that exists, creating nothing (commands that only read). */
+  mustExist?: boolean | undefined;
 }
 
 /** Opens the store the configuration selects. */
@@ -20,5 +22,5 @@ export function openStore(options: StoreOptions): Promise<Store> {
       statementTimeoutMs: options.statementTimeoutMs,
     });
   }
-  return openSqliteStore(options.dataDir);
+  return openSqliteStore(options.dataDir, { mustExist: options.mustExist === true });
 }

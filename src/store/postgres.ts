@@ -48,7 +48,11 @@ export async function openPostgresStore(options: PostgresOptions): Promise<SqlSt
     db: string;
     schema: string;
   }>`select current_database() as db, current_schema() as schema`.execute(kysely);
-  return new SqlStore('postgres', kysely, `postgres:${rows[0]?.db}.${rows[0]?.schema}`);
+  return new SqlStore('postgres', kysely, `postgres:${rows[0]?.db}.${rows[0]?.schema}`, () => ({
+    open: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }));
 }
 
 /**

@@ -3,16 +3,18 @@
  * hand over a Kysely instance. Transactions run their hooks here; the SQLite store also keeps
  * the official-account read cache (account-cache.ts).
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { OfficialAccountCache } from './account-cache.ts';
+import { clearAppData } from './app-reset.ts';
 import { SqlBulkTransfer } from './bulk-transfer.ts';
+import { checkFilesWritable, type StoreFile } from './files-writable.ts';
 import { SqlReads } from './reads.ts';
 import type { OutboxFilter } from './records.ts';
 import type { Database } from './schema.ts';
 import { SqlRunner } from './sql/runner.ts';
 import type { Dialect } from './sql/statement.ts';
 import { SqlTx, type TxEffects } from './sql-tx.ts';
-import type { Apps, Outbox, PresenceStore, Store, Tx } from './store.ts';
+import type { Apps, ConnectionUse, Outbox, PresenceStore, Store, Tx } from './store.ts';
 import * as apps from './tables/apps.ts';
 import * as presence from './tables/presence.ts';
 import * as outbox from './tables/webhook-outbox.ts';
@@ -24,6 +26,8 @@ function isRetryable(e: unknown): boolean {
 }
 
 const MAX_ATTEMPTS = 3;
+/** Thrown to end checkWritable's transaction with a rollback. */
+const ROLLED_BACK = Symbol('rolled back');
 
 export class SqlStore implements Store {
   readonly reads: SqlReads;
@@ -38,7 +42,11 @@ export class SqlStore implements Store {
     readonly kind: Dialect,
     private readonly kysely: Kysely<Database>,
     readonly namespace: string,
+    /** Read from the driver (SQLite) or the pool (PostgreSQL) that sqlite.ts / postgres.ts made. */
+    readonly connectionUse: () => ConnectionUse,
     private readonly onClose: () => Promise<void> = async () => {},
+    /** The files the store writes (SQLite's database and WAL), for checkWritable. */
+    private readonly files: readonly StoreFile[] = [],
   ) {
     const cache = kind === 'sqlite' ? new OfficialAccountCache() : null;
     this.effects = {
@@ -62,6 +70,11 @@ export class SqlStore implements Store {
       list: () => apps.list(kysely),
       get: (sdkappid) => apps.get(kysely, sdkappid),
       put: (app) => apps.put(kysely, app),
+      clearData: async (sdkappid, keepAccounts) => {
+        const cleared = await clearAppData(kysely, sdkappid, keepAccounts);
+        cache?.clear();
+        return cleared;
+      },
     };
     this.outbox = {
       claim: (now, leaseMs, limit) => outbox.claim(kysely, kind === 'postgres', now, leaseMs, limit),
@@ -69,6 +82,7 @@ export class SqlStore implements Store {
       markFailed: (id, error, nextAttemptAt) => outbox.markFailed(kysely, id, error, nextAttemptAt),
       markCancelled: (id, reason) => outbox.markCancelled(kysely, id, reason),
       nextDue: () => outbox.nextDue(kysely),
+      countPending: () => outbox.countPending(kysely),
       list: (filter: OutboxFilter) => outbox.list(kysely, filter),
       prune: (before) => outbox.prune(kysely, before),
       onEnqueued: (listener) => {
@@ -101,6 +115,21 @@ export class SqlStore implements Store {
 
   async ping(): Promise<void> {
     await this.kysely.selectFrom('apps').select('sdkappid').limit(1).execute();
+  }
+
+  async checkWritable(): Promise<void> {
+    await checkFilesWritable(this.files);
+    try {
+      await this.kysely.transaction().execute(async (trx) => {
+        // Deletes nothing, yet needs what every write needs: SQLite's write lock (another
+        // process may hold it), a read-write PostgreSQL session (a standby or a database set
+        // read-only refuses) and the right to write.
+        await trx.deleteFrom('apps').where(sql<boolean>`1 = 0`).execute();
+        throw ROLLED_BACK;
+      });
+    } catch (e) {
+      if (e !== ROLLED_BACK) throw new Error(`the database refuses writes (${e instanceof Error ? e.message : e})`);
+    }
   }
 
   async close(): Promise<void> {

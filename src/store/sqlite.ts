@@ -24,24 +24,38 @@ import type { Database as Schema } from './schema.ts';
 import { SqlStore } from './sql-store.ts';
 import { migrateToLatest } from './migrations.ts';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.ts';
+import type { ConnectionUse } from './store.ts';
 
 export const SQLITE_FILE = 'herald.sqlite';
 
-/** Opens (creating if needed) the database in `dataDir`, or an in-memory one for null. */
-export async function openSqliteStore(dataDir: string | null): Promise<SqlStore> {
+/**
+ * Opens (creating if needed, unless `mustExist`) the database in `dataDir`, or an in-memory one
+ * for null.
+ */
+export async function openSqliteStore(
+  dataDir: string | null,
+  options: { mustExist?: boolean } = {},
+): Promise<SqlStore> {
   let file = ':memory:';
   if (dataDir !== null) {
-    mkdirSync(dataDir, { recursive: true });
+    if (!options.mustExist) mkdirSync(dataDir, { recursive: true });
     file = join(dataDir, SQLITE_FILE);
   }
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // Another process (the CLI) may hold the write lock for a moment; wait instead of failing.
-  sqlite.pragma('busy_timeout = 5000');
+  const sqlite = new Database(file, { fileMustExist: options.mustExist === true });
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    // Another process (the CLI) may hold the write lock for a moment; wait instead of failing.
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (error) {
+    // Not a database, or damaged: the first read of its header says so.
+    sqlite.close();
+    throw error;
+  }
   const checkpointer = dataDir === null ? null : BackgroundCheckpointer.start(file, sqlite);
-  const kysely = new Kysely<Schema>({ dialect: fairSqliteDialect(withStatementCache(sqlite), checkpointer) });
+  const driver = new FairSqliteDriver(withStatementCache(sqlite), checkpointer);
+  const kysely = new Kysely<Schema>({ dialect: fairSqliteDialect(driver) });
   try {
     await migrateToLatest(kysely as Kysely<unknown>, 'sqlite');
   } catch (error) {
@@ -53,6 +67,14 @@ export async function openSqliteStore(dataDir: string | null): Promise<SqlStore>
     'sqlite',
     kysely,
     file === ':memory:' ? `sqlite:memory:${randomUUID()}` : `sqlite:${resolve(file)}`,
+    () => driver.use(),
+    undefined,
+    file === ':memory:'
+      ? []
+      : [
+          { path: resolve(file), required: true },
+          { path: `${resolve(file)}-wal`, required: false },
+        ],
   );
 }
 
@@ -110,16 +132,21 @@ class FairSqliteDriver extends SqliteDriver {
     else this.held = false;
   }
 
+  /** The one connection, and the callers queued for it. */
+  use(): ConnectionUse {
+    return { open: 1, idle: this.held ? 0 : 1, waiting: this.waiting.length };
+  }
+
   override async destroy(): Promise<void> {
     await this.checkpointer?.stop();
     await super.destroy();
   }
 }
 
-function fairSqliteDialect(database: SqliteDatabase, checkpointer: BackgroundCheckpointer | null): Dialect {
+function fairSqliteDialect(driver: FairSqliteDriver): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new FairSqliteDriver(database, checkpointer),
+    createDriver: () => driver,
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

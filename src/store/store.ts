@@ -20,11 +20,13 @@ import type {
   SubscriberEntry,
   SubscriptionRecord,
 } from './records.ts';
+import type { ClearedAppData } from './app-reset.ts';
 import type { Dialect } from './sql/statement.ts';
 import type { RowLock } from './tables/accounts.ts';
 import type { TableName } from './schema.ts';
 
 export type { RowLock } from './tables/accounts.ts';
+export type { ClearedAppData } from './app-reset.ts';
 export type { Dialect } from './sql/statement.ts';
 export { TABLES, type TableName } from './schema.ts';
 
@@ -196,6 +198,8 @@ export interface Outbox {
   markCancelled(id: number, reason: string): Promise<void>;
   /** When the next pending event falls due (null when none is pending). */
   nextDue(): Promise<number | null>;
+  /** How many events wait for delivery (one count over the pending index). */
+  countPending(): Promise<number>;
   list(filter: OutboxFilter): Promise<OutboxEvent[]>;
   /** Deletes delivered and cancelled events older than `before`; answers how many. */
   prune(before: number): Promise<number>;
@@ -208,6 +212,8 @@ export interface Apps {
   get(sdkappid: number): Promise<AppRecord | undefined>;
   /** Inserts the app, or replaces every setting of an existing one. */
   put(app: AppRecord): Promise<void>;
+  /** Empties the app's data in one transaction, keeping the app and `keepAccounts` (its admins). */
+  clearData(sdkappid: number, keepAccounts: readonly string[]): Promise<ClearedAppData>;
 }
 
 /**
@@ -238,6 +244,17 @@ export interface BulkTransfer {
   finishImport(): Promise<void>;
 }
 
+/**
+ * The connections queries run on: PostgreSQL's pool, or SQLite's one connection (open 1), whose
+ * callers wait their turn in a queue.
+ */
+export interface ConnectionUse {
+  open: number;
+  idle: number;
+  /** Queries and transactions waiting for a connection. */
+  waiting: number;
+}
+
 export interface Store {
   readonly kind: Dialect;
   /**
@@ -256,7 +273,14 @@ export interface Store {
   readonly apps: Apps;
   readonly transfer: BulkTransfer;
   readonly presence: PresenceStore;
+  /** How the store's connections are used right now, without asking the database. */
+  connectionUse(): ConnectionUse;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
+  /**
+   * Throws, saying why, unless a write would go through now: the store's files can be written
+   * and the database grants a write (nothing is written: the probe is rolled back).
+   */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

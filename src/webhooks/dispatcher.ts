@@ -25,7 +25,12 @@ export interface DispatcherOptions {
   batch?: number;
   getApp(sdkappid: number): Promise<AppRecord | undefined>;
   log: Pick<FastifyBaseLogger, 'warn' | 'error' | 'debug'>;
+  /** Told how each delivery attempt ended (metrics). */
+  onDelivery?: ((result: DeliveryResult) => void) | undefined;
 }
+
+/** Delivered; failed and retried later; given up; cancelled (no webhook URL, or the callback is off). */
+export type DeliveryResult = 'ok' | 'retry' | 'failed' | 'cancelled';
 
 const HOUR = 3_600_000;
 const MIN_SLEEP_MS = 50;
@@ -120,9 +125,8 @@ export class WebhookDispatcher {
     const { retryMs, maxRetryMs = 60_000, giveUpAfterMs = 24 * HOUR, timeoutMs } = this.options;
     const app = await this.options.getApp(event.sdkappid);
     const url = app?.webhook.url ?? null;
-    if (!app || url === null) return this.outbox.markCancelled(event.id, 'the app has no webhook URL any more');
-    if (app.webhook.off.includes(event.command))
-      return this.outbox.markCancelled(event.id, `${event.command} was switched off`);
+    if (!app || url === null) return this.cancel(event.id, 'the app has no webhook URL any more');
+    if (app.webhook.off.includes(event.command)) return this.cancel(event.id, `${event.command} was switched off`);
 
     const target = webhookUrl(
       { ...app.webhook, url },
@@ -132,9 +136,10 @@ export class WebhookDispatcher {
       Math.floor(Date.now() / 1000),
     );
     const result = await callWebhook(target, event.body, timeoutMs);
-    if (result.ok) return this.outbox.markDelivered(event.id, Date.now());
-
     const now = Date.now();
+    this.options.onDelivery?.(result.ok ? 'ok' : now - event.createdAt > giveUpAfterMs ? 'failed' : 'retry');
+    if (result.ok) return this.outbox.markDelivered(event.id, now);
+
     if (now - event.createdAt > giveUpAfterMs) {
       this.options.log.error({ id: event.id, command: event.command, error: result.error }, 'webhook event given up');
       return this.outbox.markCancelled(event.id, `gave up: ${result.error}`);
@@ -145,6 +150,11 @@ export class WebhookDispatcher {
       'webhook delivery failed; will retry',
     );
     await this.outbox.markFailed(event.id, result.error, now + delay);
+  }
+
+  private cancel(id: number, reason: string): Promise<void> {
+    this.options.onDelivery?.('cancelled');
+    return this.outbox.markCancelled(id, reason);
   }
 
   private async prune(): Promise<void> {

@@ -41,6 +41,13 @@ export interface CommandDeclaration<Req extends TSchema, Res extends TProperties
   needsOfficialAccountService: boolean;
   /** Documented calls per second per app. */
   defaultRate: number;
+  /**
+   * A realistic call for the API reference: the body, and the answer's fields besides the
+   * envelope. Typed by the schemas, so an example that drifts from them does not compile. The
+   * examples of all commands tell one story (an app, one official account, its subscribers and a
+   * message), and test/api-reference.test.ts replays them in that order against a real Herald.
+   */
+  example: { request: Static<Req>; response: Static<TObject<Res>> };
   handle(ctx: ServiceContext, body: Static<Req>): Promise<Static<TObject<Res>>>;
 }
 

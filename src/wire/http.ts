@@ -13,10 +13,31 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { LogLevel } from '../config.ts';
+import { packageVersion } from '../package-info.ts';
 import { bodyTooLarge, unknownPath, unparseableRequest } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { registerDocs } from './docs-routes.ts';
 import { fail } from './envelope.ts';
+import { closeUnusedConnectionsOnClose } from './unused-connections.ts';
 import type { Pipeline } from './pipeline.ts';
+
+/** Names the body fields a command ignored (HERALD_UNKNOWN_FIELDS=warn). */
+export const UNKNOWN_FIELDS_HEADER = 'x-herald-unknown-fields';
+
+/** At most this many names in the header (the log line has them all). */
+const MAX_HEADER_FIELDS = 20;
+
+/**
+ * The header's value: the names percent-encoded (a field name may hold any character, and a
+ * header only printable ASCII), comma-separated, the list cut short with "..." beyond the cap.
+ */
+export function unknownFieldsHeader(paths: readonly string[]): string {
+  const encode = (ch: string) =>
+    [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  // Printable ASCII stays as it is, except the separator and the escape character.
+  const names = paths.slice(0, MAX_HEADER_FIELDS).map((p) => p.replace(/[^\x21-\x24\x26-\x2b\x2d-\x7e]/gu, encode));
+  return names.join(', ') + (paths.length > MAX_HEADER_FIELDS ? ', ...' : '');
+}
 
 export interface HttpOptions {
   logLevel: LogLevel;
@@ -24,6 +45,8 @@ export interface HttpOptions {
   bodyLimit: number;
   requestTimeoutMs: number;
   tls: { cert: string; key: string } | null;
+  /** Told of every /v4 call as its access-log line has it (metrics). */
+  onCall?: ((service: string, command: string, code: number, ms: number) => void) | undefined;
 }
 
 /**
@@ -77,6 +100,8 @@ export function buildHttpServer(pipeline: Pipeline, store: Store, options: HttpO
     ...(options.tls && { https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } }),
   }) as unknown as FastifyInstance;
 
+  closeUnusedConnectionsOnClose(server, options.tls !== null);
+
   // Tencent's clients send JSON with any (or no) Content-Type: keep the raw bytes for all.
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -102,22 +127,30 @@ export function buildHttpServer(pipeline: Pipeline, store: Store, options: HttpO
         code: outcome.envelope.ErrorCode,
         ms: Math.round((performance.now() - started) * 100) / 100,
       };
+      options.onCall?.(line.service, line.command, line.code, line.ms);
       if (outcome.internalError !== undefined)
         request.log.error({ ...line, err: outcome.internalError }, 'call failed');
-      else request.log.info(line, 'call');
+      else if (outcome.unknownFields !== undefined) {
+        // Tencent ignores fields it does not know; a typo then passes unnoticed, so say so.
+        request.log.warn({ ...line, unknownFields: outcome.unknownFields }, 'call with unknown fields');
+        reply.header(UNKNOWN_FIELDS_HEADER, unknownFieldsHeader(outcome.unknownFields));
+      } else request.log.info(line, 'call');
       return reply.code(200).send(outcome.envelope);
     },
   });
 
-  server.get('/healthz', async () => ({ status: 'ok' }));
+  server.get('/healthz', async () => ({ status: 'ok', version: packageVersion() }));
+  // Ready means a write would go through now, not only that the store answers: a node whose
+  // store refuses writes would answer 10004 to every change.
   server.get('/readyz', async (_request, reply) => {
     try {
-      await store.ping();
+      await store.checkWritable();
       return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
+    } catch (e) {
+      return reply.code(503).send({ status: 'unavailable', reason: e instanceof Error ? e.message : String(e) });
     }
   });
+  registerDocs(server);
 
   server.setNotFoundHandler((request, reply) => {
     const envelope = fail(unknownPath());

@@ -7,6 +7,7 @@
 import type { AppRegistry } from '../auth/apps.ts';
 import type { UserSigVerifier } from '../auth/verifier.ts';
 import { ApiError, badQuery, methodNotAllowed, unknownCommand, unknownSdkAppId, type ErrorName } from '../errors.ts';
+import type { UnknownFieldPolicy } from '../config.ts';
 import type { AuthFailureLimits } from '../limits/auth-failures.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
 import type { OnlineStatus, SendLimiter, Webhooks } from '../services/context.ts';
@@ -17,6 +18,7 @@ import { checkBodyValues, parseBody } from './body.ts';
 import { ACCOUNT_SERVICE, type Command, commandKey, OPENIM_SERVICE } from './command.ts';
 import { type Envelope, fail, ok } from './envelope.ts';
 import { readQuery } from './query.ts';
+import { unknownFieldProblem, unknownFields } from './schema/unknown-fields.ts';
 
 export interface CallRequest {
   method: string;
@@ -34,6 +36,8 @@ export interface CallOutcome {
   operator?: string;
   /** Set when the command threw something that is not an ApiError. */
   internalError?: unknown;
+  /** Body fields the command does not know (HERALD_UNKNOWN_FIELDS=warn). */
+  unknownFields?: string[];
 }
 
 export interface PipelineDeps {
@@ -47,6 +51,7 @@ export interface PipelineDeps {
   notifier: Notifier;
   online: OnlineStatus;
   store: Store;
+  unknownFields: UnknownFieldPolicy;
   now(): number;
 }
 
@@ -117,12 +122,20 @@ export class Pipeline {
     if (command.needsOfficialAccountService && !app.officialAccountEnabled) {
       throw new ApiError('officialAccountServiceOff');
     }
-    if (!(await this.deps.limits.allow(app, command))) throw new ApiError('rateLimited');
+    if (!(await this.deps.limits.allow(app, command))) throw this.deps.limits.refusal(app, command);
 
     const body = parseBody(req.body);
     checkBodyValues(body, command.invalidError);
     const validation = command.validate(body);
     if (!validation.ok) throw new ApiError(command.invalidError, validation.problem);
+    if (this.deps.unknownFields !== 'ignore') {
+      const unknown = unknownFields(command.request, body);
+      const first = unknown[0];
+      if (first !== undefined && this.deps.unknownFields === 'reject')
+        throw new ApiError(command.invalidError, unknownFieldProblem(first, command.name));
+      // The first hundred are enough to see the mistake; a log line stays a line.
+      if (first !== undefined) outcome.unknownFields = unknown.slice(0, 100).map((f) => f.path);
+    }
     const fields = await command.handle(
       {
         app,

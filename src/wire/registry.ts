@@ -5,6 +5,7 @@ import accountImport from './commands/accounts/account-import.ts';
 import kick from './commands/accounts/kick.ts';
 import multiaccountImport from './commands/accounts/multiaccount-import.ts';
 import listWebhookDeliveries from './commands/admin/list-webhook-deliveries.ts';
+import reset from './commands/admin/reset.ts';
 import queryOnlineStatus from './commands/openim/query-online-status.ts';
 import addSubscriber from './commands/official-accounts/add-subscriber.ts';
 import createOfficialAccount from './commands/official-accounts/create-official-account.ts';
@@ -40,6 +41,7 @@ export const COMMANDS: readonly Command[] = [
   officialAccountMsgRecall,
   officialAccountMsgGetSimple,
   listWebhookDeliveries,
+  reset,
 ];
 
 /** The registry: "service/command" → its declaration, built once. */

@@ -39,3 +39,20 @@ export function heraldArgs(args: readonly string[]): string[] {
   ensureBundles();
   return [BUNDLE, ...args];
 }
+
+/** The package's library entry (`import … from 'herald'`), compiled by tsc. */
+export const LIBRARY = join(ROOT, 'dist', 'index.js');
+
+/** Compiles the library again when a source file is newer than it (as `npm run build` would). */
+export function ensureLibrary(): void {
+  const built = statSync(LIBRARY, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (built < newestSource()) {
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+      },
+    );
+  }
+}

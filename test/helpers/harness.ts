@@ -48,39 +48,53 @@ export function postgresUrlFor(schema: string): string {
   return url.toString();
 }
 
-async function adminQuery(sql: string): Promise<void> {
+async function adminQuery(sql: string): Promise<{ rows: Record<string, unknown>[] }> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: process.env.HERALD_TEST_POSTGRES_URL });
   await client.connect();
   try {
-    await client.query(sql);
+    return await client.query(sql);
   } finally {
     await client.end();
   }
 }
 
+/** Whether the process that made a schema (its pid is in the name) is still running. */
+function ownerAlive(schema: string): boolean {
+  const pid = Number(schema.slice(SCHEMA_PREFIX.length).split('_')[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 let staleSchemasDropped = false;
 
-/** Creates the schema (dropping schemas left by earlier runs the first time). */
+/**
+ * Creates the schema, named after this process. The first time, it drops the schemas of test
+ * processes that are gone (a crashed or killed run); those of runs still going are left alone.
+ */
 export async function createTestSchema(dataDir?: string): Promise<string> {
   if (!staleSchemasDropped) {
     staleSchemasDropped = true;
-    // Test files run one at a time, so schemas of earlier files are no longer in use.
-    await adminQuery(`DO $$ DECLARE s text; BEGIN
-      FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE '${SCHEMA_PREFIX}%' LOOP
-        EXECUTE format('DROP SCHEMA %I CASCADE', s);
-      END LOOP; END $$`);
+    const { rows } = await adminQuery(`SELECT nspname FROM pg_namespace WHERE nspname LIKE '${SCHEMA_PREFIX}%'`);
+    for (const { nspname } of rows as { nspname: string }[]) {
+      if (!ownerAlive(nspname)) await dropTestSchema(nspname);
+    }
   }
   const suffix = dataDir
     ? createHash('sha256').update(dataDir).digest('hex').slice(0, 16)
     : randomBytes(8).toString('hex');
-  const schema = `${SCHEMA_PREFIX}${suffix}`;
+  const schema = `${SCHEMA_PREFIX}${process.pid}_${suffix}`;
   await adminQuery(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   return schema;
 }
 
 export async function dropTestSchema(schema: string): Promise<void> {
-  await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
 export interface Envelope {

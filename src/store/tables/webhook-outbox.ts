@@ -155,6 +155,16 @@ export async function nextDue(db: Kysely<Database>): Promise<number | null> {
   return row?.due === null || row?.due === undefined ? null : Number(row.due);
 }
 
+/** How many events wait for delivery (metrics, at scrape time; the pending index answers it). */
+export async function countPending(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_outbox')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 export async function list(db: Kysely<Database>, filter: OutboxFilter): Promise<OutboxEvent[]> {
   const rows = await db
     .selectFrom('webhook_outbox')

@@ -23,6 +23,15 @@ export default defineCommand({
       }),
     ),
   }),
+  example: {
+    request: { CheckItem: [{ UserID: 'alice' }, { UserID: 'dave' }] },
+    response: {
+      ResultItem: [
+        { UserID: 'alice', ResultCode: 0, ResultInfo: '', AccountStatus: 'Imported' },
+        { UserID: 'dave', ResultCode: 0, ResultInfo: '', AccountStatus: 'NotImported' },
+      ],
+    },
+  },
   async handle(ctx, body) {
     const results = await checkAccounts(
       ctx,

@@ -18,6 +18,15 @@ export default defineCommand({
       Type.Object({ ResultCode: Type.Integer(), ResultInfo: Type.String(), UserID: Type.String() }),
     ),
   }),
+  example: {
+    request: { DeleteItem: [{ UserID: 'bob' }, { UserID: 'carol' }] },
+    response: {
+      ResultItem: [
+        { ResultCode: 0, ResultInfo: '', UserID: 'bob' },
+        { ResultCode: 0, ResultInfo: '', UserID: 'carol' },
+      ],
+    },
+  },
   async handle(ctx, body) {
     const results = await deleteAccounts(
       ctx,

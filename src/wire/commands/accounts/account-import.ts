@@ -20,6 +20,10 @@ export default defineCommand({
     FaceUrl: Type.Optional(Type.String()),
   }),
   response: Type.Object({}),
+  example: {
+    request: { UserID: 'alice', Nick: 'Alice', FaceUrl: 'https://example.com/faces/alice.png' },
+    response: {},
+  },
   async handle(ctx, body) {
     const userId = body.UserID ?? body.Identifier;
     if (userId === undefined) throw invalidAccountParameter('UserID is required');

@@ -17,6 +17,7 @@ export default defineCommand({
     Identifier: Type.Optional(UserId),
   }),
   response: Type.Object({}),
+  example: { request: { UserID: 'bob' }, response: {} },
   async handle(ctx, body) {
     const userId = body.UserID ?? body.Identifier;
     if (userId === undefined) throw invalidAccountParameter('UserID is required');

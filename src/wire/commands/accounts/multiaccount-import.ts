@@ -24,6 +24,15 @@ export default defineCommand({
     Accounts: Type.Optional(Type.Array(UserId, batch)),
   }),
   response: Type.Object({ FailAccounts: Type.Array(Type.String()) }),
+  example: {
+    request: {
+      AccountList: [
+        { UserID: 'bob', Nick: 'Bob' },
+        { UserID: 'carol', Nick: 'Carol', FaceUrl: 'https://example.com/faces/carol.png' },
+      ],
+    },
+    response: { FailAccounts: [] },
+  },
   async handle(ctx, body) {
     const accounts =
       body.AccountList?.map((a) => ({ userId: a.UserID, nick: a.Nick, faceUrl: a.FaceUrl })) ??

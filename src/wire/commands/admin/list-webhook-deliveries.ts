@@ -43,6 +43,30 @@ export default defineCommand({
       }),
     ),
   }),
+  example: {
+    request: { Official_Account: '@TOA#_news', Limit: 1 },
+    response: {
+      Deliveries: [
+        {
+          Id: 5,
+          CallbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+          Official_Account: '@TOA#_news',
+          Status: 'delivered',
+          Attempts: 1,
+          LastError: '',
+          CreatedAt: 1767258420000,
+          NextAttemptAt: 1767258420000,
+          DeliveredAt: 1767258420012,
+          Body: {
+            CallbackCommand: 'OfficialAccount.CallbackAfterMsgWithDraw',
+            Official_Account: '@TOA#_news',
+            WithdrawMsgList: [{ MsgKey: '1_1_1767258300' }],
+            EventTime: 1767258420000,
+          },
+        },
+      ],
+    },
+  },
   async handle(ctx, body) {
     const events = await listDeliveries(ctx, {
       status: body.Status,

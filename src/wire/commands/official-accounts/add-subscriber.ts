@@ -26,6 +26,18 @@ export default defineCommand({
     ),
   }),
   response: Type.Object({ SubscriberList: SubscriberResults }),
+  example: {
+    request: {
+      Official_Account: '@TOA#_news',
+      SubscriberList: [{ Subscriber_Account: 'bob' }, { Subscriber_Account: 'carol' }],
+    },
+    response: {
+      SubscriberList: [
+        { Subscriber_Account: 'bob', Result: 1 },
+        { Subscriber_Account: 'carol', Result: 1 },
+      ],
+    },
+  },
   async handle(ctx, body) {
     const userIds = body.SubscriberList.map((item, i) => {
       const userId = item.Subscriber_Account ?? item.Official_Account;

@@ -18,6 +18,17 @@ export default defineCommand({
     MaxSubscriberNum: Type.Optional(MaxSubscriberNum),
   }),
   response: Type.Object({ OfficialAccountUserID: Type.String() }),
+  example: {
+    request: {
+      Owner_Account: 'alice',
+      OfficialAccountUserID: '@TOA#_news',
+      Name: 'Daily News',
+      Introduction: 'Headlines every morning',
+      FaceUrl: 'https://example.com/faces/news.png',
+      Organization: 'Example Media',
+    },
+    response: { OfficialAccountUserID: '@TOA#_news' },
+  },
   async handle(ctx, body) {
     const { id } = await createOfficialAccount(ctx, body);
     return { OfficialAccountUserID: id };

@@ -21,6 +21,10 @@ export default defineCommand({
     ),
   }),
   response: Type.Object({ SubscriberList: SubscriberResults }),
+  example: {
+    request: { Official_Account: '@TOA#_news', SubscriberToDel_Account: ['carol'] },
+    response: { SubscriberList: [{ Subscriber_Account: 'carol', Result: 1 }] },
+  },
   async handle(ctx, body) {
     const userIds = body.SubscriberToDel_Account ?? body.SubscriberList?.map((s) => s.Subscriber_Account);
     if (userIds === undefined) throw invalidParameter('SubscriberToDel_Account is required');

@@ -11,6 +11,7 @@ export default defineCommand({
   docs: 'https://www.tencentcloud.com/document/product/1047/60756',
   request: Type.Object({ Official_Account: OfficialAccountId }),
   response: Type.Object({}),
+  example: { request: { Official_Account: '@TOA#_news' }, response: {} },
   async handle(ctx, body) {
     await destroyOfficialAccount(ctx, body.Official_Account);
     return {};

@@ -32,6 +32,28 @@ export default defineCommand({
       }),
     ),
   }),
+  example: {
+    request: { OfficialAccountIdList: [{ Official_Account: '@TOA#_news' }, { Official_Account: '@TOA#_sports' }] },
+    response: {
+      OfficialAccountInfoList: [
+        {
+          Official_Account: '@TOA#_news',
+          ErrorCode: 0,
+          ErrorInfo: '',
+          CreateTime: 1767258000,
+          Name: 'Daily News',
+          Owner_Account: 'alice',
+          LastMsgTime: 1767258300,
+          SubscriberNum: 2,
+          Introduction: 'Headlines every morning at 8:00',
+          FaceUrl: 'https://example.com/faces/news.png',
+          Organization: 'Example Media',
+          CustomString: '{"category":"news"}',
+        },
+        { Official_Account: '@TOA#_sports', ErrorCode: NOT_FOUND, ErrorInfo: NOT_FOUND_INFO },
+      ],
+    },
+  },
   async handle(ctx, body) {
     const items = await getOfficialAccountInfo(
       ctx,

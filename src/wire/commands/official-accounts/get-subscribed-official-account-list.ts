@@ -38,6 +38,29 @@ export default defineCommand({
     CompleteFlag: Type.Union([Type.Literal(0), Type.Literal(1)]),
     Next: Type.Integer({ description: 'the Offset of the next page' }),
   }),
+  example: {
+    request: { Subscriber_Account: 'bob', Limit: 20 },
+    response: {
+      OfficialAccountInfoList: [
+        {
+          Official_Account: '@TOA#_news',
+          CreateTime: 1767258000,
+          Name: 'Daily News',
+          Owner_Account: 'alice',
+          LastMsgTime: 1767258300,
+          SubscriberNum: 2,
+          Introduction: 'Headlines every morning at 8:00',
+          FaceUrl: 'https://example.com/faces/news.png',
+          Organization: 'Example Media',
+          CustomString: '{"category":"news"}',
+          SelfInfo: { SubscribeTime: 1767258060, CustomString: '{"topics":["tech"]}' },
+        },
+      ],
+      TotalCount: 1,
+      CompleteFlag: 1,
+      Next: 1,
+    },
+  },
   async handle(ctx, body) {
     const page = await getSubscribedOfficialAccounts(ctx, body.Subscriber_Account, {
       offset: body.Offset,

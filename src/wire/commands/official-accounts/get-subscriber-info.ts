@@ -28,6 +28,29 @@ export default defineCommand({
       }),
     ),
   }),
+  example: {
+    request: { Official_Account: '@TOA#_news', Limit: 100 },
+    response: {
+      Next: '',
+      SubscriberNum: 2,
+      SubscriberList: [
+        {
+          Subscriber_Account: 'bob',
+          SubscribeTime: 1767258060,
+          CustomString: '{"topics":["tech"]}',
+          MsgFlag: 'AcceptAndNotify',
+          LastSendMsgTime: 0,
+        },
+        {
+          Subscriber_Account: 'carol',
+          SubscribeTime: 1767258060,
+          CustomString: '',
+          MsgFlag: 'AcceptAndNotify',
+          LastSendMsgTime: 0,
+        },
+      ],
+    },
+  },
   async handle(ctx, body) {
     const page = await getSubscriberInfo(ctx, body.Official_Account, body.Limit, body.Next ?? '');
     return {

@@ -22,6 +22,14 @@ export default defineCommand({
     MaxSubscriberNum: Type.Optional(MaxSubscriberNum),
   }),
   response: Type.Object({}),
+  example: {
+    request: {
+      Official_Account: '@TOA#_news',
+      Introduction: 'Headlines every morning at 8:00',
+      CustomString: '{"category":"news"}',
+    },
+    response: {},
+  },
   async handle(ctx, body) {
     // The documented name wins when a client sends both.
     const id = body.Official_Account ?? body.OfficialAccount;

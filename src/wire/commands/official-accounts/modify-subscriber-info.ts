@@ -15,6 +15,10 @@ export default defineCommand({
     CustomString: Type.String({ description: 'at most 3000 bytes' }),
   }),
   response: Type.Object({}),
+  example: {
+    request: { Official_Account: '@TOA#_news', Subscriber_Account: 'bob', CustomString: '{"topics":["tech"]}' },
+    response: {},
+  },
   async handle(ctx, body) {
     await modifySubscriberInfo(ctx, body.Official_Account, body.Subscriber_Account, body.CustomString);
     return {};

@@ -36,6 +36,27 @@ export default defineCommand({
       }),
     ),
   }),
+  example: {
+    request: { Official_Account: '@TOA#_news', ReqMsgNumber: 20 },
+    response: {
+      Official_Account: '@TOA#_news',
+      IsFinished: 2,
+      LastMsgKey: '1_1_1767258300',
+      RspMsgList: [
+        {
+          From_Account: '@TOA#_news',
+          IsPlaceMsg: 0,
+          IsSystemMsg: 0,
+          MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'Good morning! Today’s headlines are in.' } }],
+          MsgKey: '1_1_1767258300',
+          MsgSeq: 1,
+          MsgRandom: 2718281828,
+          MsgTimeStamp: 1767258300,
+          CloudCustomData: '{"edition":"morning"}',
+        },
+      ],
+    },
+  },
   async handle(ctx, body) {
     const page = await getHistory(
       ctx,

@@ -23,6 +23,10 @@ export default defineCommand({
       }),
     ),
   }),
+  example: {
+    request: { Official_Account: '@TOA#_news', MsgKeyList: ['1_1_1767258300'], Reason: 'Sent by mistake' },
+    response: { RecallRetList: [{ MsgKey: '1_1_1767258300', RetCode: 0, MsgSeq: 1 }] },
+  },
   async handle(ctx, body) {
     const { results } = await recallMessages(ctx, body.Official_Account, body.MsgKeyList, body.Reason ?? '');
     return {

@@ -32,6 +32,15 @@ export default defineCommand({
     MsgTime: Type.Integer(),
     MsgKey: Type.String({ description: '{Seq}_1_{MsgTime}' }),
   }),
+  example: {
+    request: {
+      Official_Account: '@TOA#_news',
+      Random: 2718281828,
+      MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'Good morning! Today’s headlines are in.' } }],
+      CloudCustomData: '{"edition":"morning"}',
+    },
+    response: { MsgTime: 1767258300, MsgKey: '1_1_1767258300' },
+  },
   async handle(ctx, body) {
     const sent = await sendMessage(ctx, {
       officialAccountId: body.Official_Account,

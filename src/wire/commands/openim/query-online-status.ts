@@ -42,6 +42,13 @@ export default defineCommand({
     ),
     ErrorList: Type.Array(Type.Object({ To_Account: Type.String(), ErrorCode: Type.Literal(NOT_IMPORTED) })),
   }),
+  example: {
+    request: { To_Account: ['bob', 'dave'] },
+    response: {
+      QueryResult: [{ To_Account: 'bob', Status: 'Offline' }],
+      ErrorList: [{ To_Account: 'dave', ErrorCode: NOT_IMPORTED }],
+    },
+  },
   async handle(ctx, body) {
     const results = await onlineStatus(ctx, body.To_Account);
     const detail = body.IsNeedDetail === 1;
