@@ -1,6 +1,6 @@
 /**
- * The README's tables against what they describe: the command table against the command
- * declarations (src/wire/registry.ts), the error-code table against the error catalog
+ * The documented tables against what they describe: the README's command table against the
+ * command declarations (src/wire/registry.ts), docs/error-codes.md against the error catalog
  * (src/errors.ts). A command or code added, removed or renamed on one side fails here.
  */
 import assert from 'node:assert/strict';
@@ -10,12 +10,13 @@ import { CATALOG } from '../src/errors.ts';
 import { COMMANDS } from '../src/wire/registry.ts';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const ERROR_CODES = readFileSync(new URL('../docs/error-codes.md', import.meta.url), 'utf8');
 
-/** The rows of the table that follows `heading` in the README, as arrays of cell texts. */
-function tableAfter(heading: string): string[][] {
-  const start = README.indexOf(`\n${heading}\n`);
-  assert.notEqual(start, -1, `README has a "${heading}" section`);
-  const lines = README.slice(start).split('\n');
+/** The rows of the table that follows `heading` in a document, as arrays of cell texts. */
+function tableAfter(heading: string, document = README): string[][] {
+  const start = `\n${document}`.indexOf(`\n${heading}\n`);
+  assert.notEqual(start, -1, `the document has a "${heading}" section`);
+  const lines = document.slice(start).split('\n');
   const first = lines.findIndex((line) => line.startsWith('|'));
   const rows: string[][] = [];
   for (const line of lines.slice(first + 2)) {
@@ -43,7 +44,9 @@ describe('README tables', () => {
   });
 
   it('the error-code table lists exactly the catalog, with each default ErrorInfo', () => {
-    const listed = tableAfter('## Error codes').map(([code = '', info = '']) => [Number(code), info] as const);
+    const listed = tableAfter('# Error codes', ERROR_CODES).map(
+      ([code = '', info = '']) => [Number(code), info] as const,
+    );
     const catalog = Object.values(CATALOG).map((e) => [e.code, e.info] as const);
     const byCode = (a: readonly [number, string], b: readonly [number, string]) => a[0] - b[0];
     assert.deepEqual([...listed].sort(byCode), [...catalog].sort(byCode));
