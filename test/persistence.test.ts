@@ -2,13 +2,13 @@
  * Durability across restarts (in-process and through the `herald` CLI as a child process), the
  * start-up banner, configuration errors, `herald usersig` and `herald app add|list`.
  */
-import { BUNDLE, heraldArgs, ROOT } from './helpers/cli.ts';
+import { BUNDLE, cliEnv, heraldArgs, killCli, runCli as runCliTo, spawnCli } from './helpers/cli.ts';
 import { ALL_FILTER_FIELDS } from './helpers/spec-fields.ts';
 import { checkAnswer } from './helpers/answers.ts';
 import { assertOk } from './helpers/assertions.ts';
 import { countOfficialAccounts } from './helpers/store-checks.ts';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,52 +33,8 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'herald-persist-'));
 }
 
-/** The parent's environment without any HERALD_* variable, plus `extra`. */
-function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HERALD_')) env[name] = value;
-  return { ...env, ...extra };
-}
-
-const children = new Set<ChildProcess>();
-
-function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, heraldArgs(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a CLI command to completion. */
-function runCli(args: string[], env: NodeJS.ProcessEnv = cliEnv()): Promise<Finished> {
-  const child = spawnCli(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`herald ${args.join(' ')} did not exit; stdout=${stdout} stderr=${stderr}`));
-    }, CHILD_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[], env: NodeJS.ProcessEnv = cliEnv()) => runCliTo(args, env, CHILD_TIMEOUT_MS);
 
 /** A running `herald serve`. */
 class Served {
@@ -198,7 +154,7 @@ function retarget(curlUrl: string, service: string, command: string): string {
   return url.toString();
 }
 
-after(killAll);
+after(killCli);
 
 for (const store of stores()) {
   describe(`persistence [${store}]`, () => {
@@ -428,7 +384,7 @@ for (const store of stores()) {
         assertOk(await post(oldSig.toString(), JSON.stringify({ CheckItem: [{ UserID: 'cli_user' }] })));
         assert.deepEqual(await second.stop(), { code: 0, signal: null }, `stderr: ${second.stderr}`);
       } finally {
-        killAll();
+        killCli();
         rmSync(dataDir, { recursive: true, force: true });
       }
     });
@@ -470,7 +426,7 @@ for (const store of stores()) {
         assert.equal(lines.length, 1, listed.stdout);
         assert.match(lines[0]!, /^1400000777\s+admins=ops,administrator\b/);
       } finally {
-        killAll();
+        killCli();
         rmSync(dataDir, { recursive: true, force: true });
       }
     });
@@ -531,7 +487,7 @@ for (const store of stores()) {
         assert.equal(listed.code, 0, listed.stderr);
         assert.match(listed.stdout, new RegExp(`^${banner.sdkappid}\\s+admins=boss\\s`));
       } finally {
-        killAll();
+        killCli();
         rmSync(dataDir, { recursive: true, force: true });
       }
     });
@@ -680,7 +636,7 @@ for (const store of stores()) {
         assert.match(created.OfficialAccountUserID as string, /^@TOA#_@TOA#/);
       } finally {
         await herald?.close();
-        killAll();
+        killCli();
         rmSync(dataDir, { recursive: true, force: true });
       }
     });

@@ -5,13 +5,13 @@
  * curl then trusts.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { ensureLibrary, heraldArgs, ROOT } from './helpers/cli.ts';
+import { cliEnv, ensureLibrary, ROOT, serveCli } from './helpers/cli.ts';
 import { currentStore, SDKAPPID, SECRET_KEY } from './helpers/harness.ts';
 import { userSig } from './helpers/devices.ts';
 
@@ -27,34 +27,6 @@ function codeBlock(heading: string, language: string): string {
   return README.slice(open + language.length + 5, close + 1);
 }
 
-/** The parent's environment without HERALD_* settings, plus `extra`. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HERALD_')) env[name] = value;
-  return { ...env, ...extra };
-}
-
-/** `herald serve` as the quick start runs it; resolves with the banner once it is printed. */
-async function serve(env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ banner: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, heraldArgs(['serve']), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const banner = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${out} ${err}`)), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      // The banner ends with the curl line, or with the line about the secret key.
-      if (/curl .*contenttype=json'\n|herald usersig <identifier>` issues UserSigs\)\n/.test(out)) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`herald serve exited ${code}: ${err}`)));
-  });
-  return { banner, child };
-}
-
 describe(`the README, followed to the letter [${currentStore()}]`, {
   skip: currentStore() === 'postgres' ? 'the README runs on the embedded store: the SQLite pass covers it' : false,
 }, () => {
@@ -66,14 +38,14 @@ describe(`the README, followed to the letter [${currentStore()}]`, {
   });
 
   it('the walk-through: import, create, subscribe, send, read, recall, destroy, each answered OK', async () => {
-    const env = cleanEnv({
+    const env = cliEnv({
       HERALD_DATA: join(dir, 'walk'),
       HERALD_PORT: '0',
       HERALD_SDKAPPID: String(SDKAPPID),
       HERALD_SECRET_KEY: SECRET_KEY,
       HERALD_LOG_LEVEL: 'warn',
     });
-    const { banner, child } = await serve(env);
+    const { banner, child } = await serveCli(['serve'], env);
     children.push(child);
     const url = /Herald is serving on (\S+)/.exec(banner)![1]!;
     // The two lines a reader edits: the address and the query with their SDKAppID and UserSig.
@@ -106,7 +78,7 @@ describe(`the README, followed to the letter [${currentStore()}]`, {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
     writeFileSync(join(project, 'herald.test.mjs'), codeBlock('## Use in CI', 'js'));
     // Without this runner's NODE_TEST_CONTEXT, the child reports in plain TAP as in a user's shell.
-    const { NODE_TEST_CONTEXT: _context, ...env } = cleanEnv();
+    const { NODE_TEST_CONTEXT: _context, ...env } = cliEnv();
     const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', 'herald.test.mjs'], {
       cwd: project,
       env,
@@ -130,8 +102,9 @@ describe(`the README, followed to the letter [${currentStore()}]`, {
     await run('bash', ['-e', '-c', openssl], { cwd: work });
     const start = recipe.find((line) => line.startsWith('HERALD_TLS_CERT'))!;
     const settings = Object.fromEntries([...start.matchAll(/(HERALD_\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
-    const { banner, child } = await serve(
-      cleanEnv({ ...settings, HERALD_DATA: join(work, 'data'), HERALD_PORT: '0', HERALD_LOG_LEVEL: 'warn' }),
+    const { banner, child } = await serveCli(
+      ['serve'],
+      cliEnv({ ...settings, HERALD_DATA: join(work, 'data'), HERALD_PORT: '0', HERALD_LOG_LEVEL: 'warn' }),
       work,
     );
     children.push(child);

@@ -5,17 +5,15 @@
  * applied again keeps what exists. herald_admin/reset empties one app's data and keeps the app.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { HeraldChat } from '../src/client/index.ts';
 import type { Seed } from '../src/seed/schema.ts';
 import { assertFail, assertOk } from './helpers/assertions.ts';
 import { countOfficialAccounts } from './helpers/store-checks.ts';
-import { heraldArgs, ROOT } from './helpers/cli.ts';
+import { cliEnv, runCli, serveCli } from './helpers/cli.ts';
 import { Device } from './helpers/devices.ts';
 import {
   ADMIN,
@@ -207,7 +205,7 @@ for (const store of stores()) {
           }),
         );
         const env = {
-          ...cleanEnv(),
+          ...cliEnv(),
           HERALD_SDKAPPID: String(SDKAPPID),
           HERALD_SECRET_KEY: SECRET_KEY,
           HERALD_PORT: '0',
@@ -230,12 +228,12 @@ for (const store of stores()) {
           /^herald: seed file .*none\.json \(HERALD_SEED \/ --seed\) cannot be read: no such file\n$/,
         );
         // A good seed: the server comes up with it (checked over HTTP), then stops on SIGTERM.
-        const served = await serveUntilBanner(['serve', '--data', join(dir, 'd'), '--seed', good], env);
+        const served = await serveCli(['serve', '--data', join(dir, 'd'), '--seed', good], env);
         try {
           const admin = new Client(served.url);
           assert.equal((await history(admin, '@TOA#_news')).length, 2);
         } finally {
-          served.stop();
+          served.child.kill('SIGTERM');
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -324,46 +322,4 @@ for (const store of stores()) {
       assert.deepEqual(await herald.reset(), { accounts: 0, officialAccounts: 0, messages: 0, webhookEvents: 0 });
     });
   });
-}
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HERALD_')) env[name] = value;
-  return env;
-}
-
-async function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, heraldArgs(args), {
-      cwd: ROOT,
-      env,
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const failed = e as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-async function serveUntilBanner(args: string[], env: NodeJS.ProcessEnv): Promise<{ url: string; stop(): void }> {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, heraldArgs(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const match = /(https?:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
 }

@@ -20,7 +20,7 @@ import { inflateSync } from 'node:zlib';
 import { type ConfigInput, resolveConfig } from '../src/config.ts';
 import { startHerald } from '../src/server.ts';
 import { StartupError } from '../src/startup/errors.ts';
-import { heraldArgs, ROOT } from './helpers/cli.ts';
+import { cliEnv, type Finished, killCli, ROOT, runCli } from './helpers/cli.ts';
 import {
   Client,
   createTestSchema,
@@ -37,45 +37,8 @@ import { spawnHerald } from './helpers/processes.ts';
 const CHILD_TIMEOUT_MS = 60_000;
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The parent's environment without any HERALD_* variable, plus `extra`. */
-function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('HERALD_')) env[name] = value;
-  return { ...env, ...extra };
-}
-
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function runHerald(args: string[], env: NodeJS.ProcessEnv = cliEnv()): Promise<Finished> {
-  const child = spawn(process.execPath, heraldArgs(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`herald ${args.join(' ')} did not exit; stdout=${stdout} stderr=${stderr}`));
-    }, CHILD_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const runHerald = (args: string[], env: NodeJS.ProcessEnv = cliEnv()) => runCli(args, env, CHILD_TIMEOUT_MS);
+after(killCli);
 
 /** Exit 2 with exactly one line on stderr, `herald: ` + a line matching `line`; nothing served. */
 function assertOneLine(result: Finished, line: RegExp | string): string {
@@ -564,7 +527,6 @@ for (const store of stores()) {
             process.stdout.write('locked\\n');
             setInterval(() => {}, 1000);`;
           holder = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-          children.add(holder);
           await once(holder.stdout as NodeJS.ReadableStream, 'data');
           const [write, probe] = await Promise.all([createOne(herald, 'blocked'), ready(herald)]);
           assert.equal(write.ErrorCode, 10004, 'a write fails once the busy timeout passes');
