@@ -33,3 +33,20 @@ await build({
   target: 'es2022',
   logLevel: 'warning',
 });
+
+// The web console: one script and one stylesheet (Preact and the console's own code), minified,
+// that Herald serves under /console/assets. No source maps: the console ships as it is served.
+await build({
+  entryPoints: { app: 'src/console/ui/main.tsx' },
+  outdir: 'dist/console-assets',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: true,
+  legalComments: 'none',
+  tsconfig: 'src/console/ui/tsconfig.json',
+  logLevel: 'warning',
+});

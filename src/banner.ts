@@ -1,5 +1,7 @@
 /** What `herald serve` prints on start: enough to make the first call by copy and paste. */
 import { issueUserSig } from './auth/usersig.ts';
+import { CONSOLE_PATH } from './console/paths.ts';
+import { isLoopback } from './console/transport.ts';
 import { packageVersion } from './package-info.ts';
 import type { AppRecord } from './store/records.ts';
 
@@ -8,6 +10,7 @@ export const BANNER_SIG_SECONDS = 180 * 24 * 3600;
 /**
  * `tlsCert`: the certificate Herald serves, when TLS is on. curl does not trust a self-signed one,
  * so the printed command names it with --cacert (it is the trust anchor of a self-signed setup).
+ * `webConsole`: the address Herald listens on when the web console is on (null: off).
  */
 export function banner(
   url: string,
@@ -15,14 +18,16 @@ export function banner(
   now: number,
   showSecrets: boolean,
   tlsCert: string | null = null,
+  webConsole: { host: string } | null = null,
 ): string {
   const admin = app.admins[0] ?? 'administrator';
-  const lines = [
-    `Herald is serving on ${url}`,
-    `  version    ${packageVersion()}`,
-    `  SDKAppID   ${app.sdkappid}`,
-    `  admin      ${admin}`,
-  ];
+  const lines = [`Herald is serving on ${url}`];
+  if (webConsole !== null) {
+    // Said at once, so nobody opens the page only to find the sign-in refused.
+    const note = tlsCert === null && !isLoopback(webConsole.host) ? ' (sign-in needs HTTPS on this address)' : '';
+    lines.push(`  console    ${url}${CONSOLE_PATH}${note}`);
+  }
+  lines.push(`  version    ${packageVersion()}`, `  SDKAppID   ${app.sdkappid}`, `  admin      ${admin}`);
   if (!showSecrets) {
     lines.push('  (secret key from HERALD_SECRET_KEY; `herald usersig <identifier>` issues UserSigs)');
     return lines.join('\n');

@@ -199,6 +199,7 @@ const SERVE_FLAGS: [keyof ConfigInput, string][] = [
   ['realtimeMaxBufferedBytes', 'unsent bytes before a slow subscriber connection is closed'],
   ['realtimeSweepMs', 'how often a node compares its subscribers with the store, ms'],
   ['metrics', 'on|off: Prometheus metrics at /metrics'],
+  ['console', 'on|off: the web console at /console'],
   ['seed', 'JSON file of accounts and official accounts to create on start'],
   ['unknownFields', 'ignore|warn|reject: body fields a command does not know'],
 ];
@@ -213,7 +214,11 @@ serve.action((flags: ConfigInput) =>
     // The app the configuration names, else the default app (whose key the banner may show).
     const named = config.apps[0]?.sdkappid;
     const app = named !== undefined ? herald.apps.find((a) => a.sdkappid === named) : herald.apps[0];
-    if (app) process.stdout.write(`${banner(herald.url, app, now(), named === undefined, config.tls?.cert ?? null)}\n`);
+    const webConsole = config.console ? { host: config.host } : null;
+    if (app)
+      process.stdout.write(
+        `${banner(herald.url, app, now(), named === undefined, config.tls?.cert ?? null, webConsole)}\n`,
+      );
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

@@ -79,6 +79,8 @@ export interface HeraldConfig {
   realtimeSweepMs: number;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
+  /** Serve the web console at /console. */
+  console: boolean;
   /** Accounts and official accounts to create on start: a seed file's path, or the seed itself. */
   seed: string | Seed | null;
   /** Body fields a command does not know: ignored silently, named in the log and a header, or refused. */
@@ -114,6 +116,7 @@ export const DEFAULTS: HeraldConfig = {
   realtimeMaxBufferedBytes: 4 * 1024 * 1024,
   realtimeSweepMs: 5_000,
   metrics: true,
+  console: true,
   seed: null,
   unknownFields: 'warn',
 };
@@ -160,6 +163,7 @@ export type ConfigInput = Partial<
     | 'realtimeMaxBufferedBytes'
     | 'realtimeSweepMs'
     | 'metrics'
+    | 'console'
     | 'seed'
     | 'unknownFields',
     string
@@ -198,6 +202,7 @@ export const ENV_NAMES: Record<keyof ConfigInput, string> = {
   realtimeMaxBufferedBytes: 'HERALD_REALTIME_MAX_BUFFERED_BYTES',
   realtimeSweepMs: 'HERALD_REALTIME_SWEEP_MS',
   metrics: 'HERALD_METRICS',
+  console: 'HERALD_CONSOLE',
   seed: 'HERALD_SEED',
   unknownFields: 'HERALD_UNKNOWN_FIELDS',
 };
@@ -410,6 +415,7 @@ export function resolveConfig(env: ConfigInput, flags: ConfigInput = {}): Herald
     realtimeMaxBufferedBytes: integer('realtimeMaxBufferedBytes', 1024, 1024 ** 3, DEFAULTS.realtimeMaxBufferedBytes),
     realtimeSweepMs: integer('realtimeSweepMs', 100, 600_000, DEFAULTS.realtimeSweepMs),
     metrics: input.metrics === undefined ? DEFAULTS.metrics : parseSwitch(label('metrics'), input.metrics),
+    console: input.console === undefined ? DEFAULTS.console : parseSwitch(label('console'), input.console),
     seed: input.seed ?? null,
     unknownFields: oneOf(label('unknownFields'), input.unknownFields, UNKNOWN_FIELD_POLICIES, DEFAULTS.unknownFields),
   };

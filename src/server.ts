@@ -14,6 +14,7 @@ import { RateLimits } from './limits/rate-limits.ts';
 import { AccountSendLimits } from './limits/send-limits.ts';
 import { HeraldMetrics } from './metrics/metrics.ts';
 import { AbandonedSendSettler } from './services/settle.ts';
+import { registerConsole } from './console/index.ts';
 import { SubscriberChannel } from './realtime/channel.ts';
 import type { AppRecord } from './store/records.ts';
 import type { Store } from './store/store.ts';
@@ -133,6 +134,18 @@ export async function startHerald(options: HeraldOptions = {}): Promise<Herald> 
       onCall: metrics?.calls.observe,
     });
     metrics?.serve(server);
+    if (config.console) {
+      registerConsole(server, {
+        pipeline,
+        apps: store.apps,
+        verifier,
+        authFailures,
+        now: clock,
+        host: config.host,
+        tls: config.tls !== null,
+        onCall: metrics?.calls.observe,
+      });
+    }
     log = server.log;
     channel.attach(server, { apps, verifier, authFailures, services: { store, sendLimits, webhooks, now: clock } });
     // Redis lost after start: ioredis reconnects with backoff; each failed attempt is logged.

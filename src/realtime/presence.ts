@@ -13,6 +13,8 @@ export interface Presence {
   remove(sdkappid: number, userId: string, connectionId: string): Promise<void>;
   /** Per user, the platforms of their open connections (a user missing from the map is offline). */
   platforms(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** How many of the app's users have a connection open (for the console's overview: rare, may scan). */
+  countUsers(sdkappid: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,13 @@ export class LocalPresence implements Presence {
     return found;
   }
 
+  async countUsers(sdkappid: number): Promise<number> {
+    const prefix = `${sdkappid}|`;
+    let count = 0;
+    for (const key of this.users.keys()) if (key.startsWith(prefix)) count++;
+    return count;
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -61,6 +70,11 @@ function heartbeat(beat: () => Promise<void>): { stop(): void; first: Promise<vo
   const timer = setInterval(() => void beat().catch(() => {}), HEARTBEAT_MS);
   timer.unref();
   return { stop: () => clearInterval(timer), first: beat() };
+}
+
+/** A Redis glob pattern matching `text` literally (a namespace may hold *, ?, [ or \\). */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (ch) => `\\${ch}`);
 }
 
 export class RedisPresence implements Presence {
@@ -116,6 +130,20 @@ export class RedisPresence implements Presence {
     return found;
   }
 
+  /** SCANs the app's user hashes (never KEYS, which would block Redis), then counts those on live nodes. */
+  async countUsers(sdkappid: number): Promise<number> {
+    const prefix = this.key(sdkappid, '');
+    let count = 0;
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 500);
+      cursor = nextCursor;
+      const userIds = keys.map((key) => key.slice(prefix.length));
+      count += (await this.platforms(sdkappid, userIds)).size;
+    } while (cursor !== '0');
+    return count;
+  }
+
   async close(): Promise<void> {
     this.beat.stop();
     await this.redis.del(`${this.prefix}:node:${this.nodeId}`).catch(() => {});
@@ -152,6 +180,10 @@ export class StorePresence implements Presence {
 
   platforms(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>> {
     return this.store.platforms(sdkappid, userIds, Date.now());
+  }
+
+  countUsers(sdkappid: number): Promise<number> {
+    return this.store.countUsers(sdkappid, Date.now());
   }
 
   async close(): Promise<void> {

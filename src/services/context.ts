@@ -16,6 +16,8 @@ export interface SendLimiter {
 export interface OnlineStatus {
   /** Per user, the platforms of their open connections (a user missing from the map is offline). */
   platforms(sdkappid: number, userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** How many of the app's users have a connection open. */
+  countUsers(sdkappid: number): Promise<number>;
 }
 
 /** What a "before" webhook said: not asked, a reply, or a failure (timeout, refused, not JSON). */

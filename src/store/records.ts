@@ -33,6 +33,14 @@ export interface AccountInput {
   faceUrl?: string | undefined;
 }
 
+/** An imported account as the console lists it. Times are Unix seconds. */
+export interface AccountRecord {
+  userId: string;
+  nick: string;
+  faceUrl: string;
+  createdAt: number;
+}
+
 export interface OfficialAccountRecord {
   id: string;
   owner: string;
@@ -150,4 +158,24 @@ export interface OutboxFilter {
   /** Only events with a smaller id (paging backwards from the newest). */
   beforeId?: number | undefined;
   limit: number;
+}
+
+/** One page of a listing: rows after the cursor `after` (a key), matching `search`, in key order. */
+export interface BrowseQuery {
+  sdkappid: number;
+  /** Case-insensitive substring of the key or the name (wildcards in it match only themselves). */
+  search?: string | undefined;
+  /** Only rows whose key sorts after this one. */
+  after?: string | undefined;
+  limit: number;
+}
+
+/** How much an app holds, for its overview. */
+export interface AppCounts {
+  accounts: number;
+  officialAccounts: number;
+  subscriptions: number;
+  /** Messages broadcast (recalled ones included; pending and refused sends are not). */
+  messages: number;
+  webhooks: Record<OutboxStatus, number>;
 }

@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import { OfficialAccountCache } from './account-cache.ts';
 import { clearAppData } from './app-reset.ts';
+import { SqlBrowse } from './browse.ts';
 import { SqlBulkTransfer } from './bulk-transfer.ts';
 import { checkFilesWritable, type StoreFile } from './files-writable.ts';
 import { SqlReads } from './reads.ts';
@@ -14,7 +15,7 @@ import type { Database } from './schema.ts';
 import { SqlRunner } from './sql/runner.ts';
 import type { Dialect } from './sql/statement.ts';
 import { SqlTx, type TxEffects } from './sql-tx.ts';
-import type { Apps, ConnectionUse, Outbox, PresenceStore, Store, Tx } from './store.ts';
+import type { Apps, Browse, ConnectionUse, Outbox, PresenceStore, Store, Tx } from './store.ts';
 import * as apps from './tables/apps.ts';
 import * as presence from './tables/presence.ts';
 import * as outbox from './tables/webhook-outbox.ts';
@@ -34,6 +35,7 @@ export class SqlStore implements Store {
   readonly outbox: Outbox;
   readonly apps: Apps;
   readonly transfer: SqlBulkTransfer;
+  readonly browse: Browse;
   readonly presence: PresenceStore;
   private readonly effects: TxEffects;
   private readonly outboxListeners: (() => void)[] = [];
@@ -62,10 +64,12 @@ export class SqlStore implements Store {
         presence.add(runner, sdkappid, userId, connectionId, nodeId, platform),
       remove: (sdkappid, userId, connectionId) => presence.remove(runner, sdkappid, userId, connectionId),
       platforms: (sdkappid, userIds, now) => presence.platforms(runner, sdkappid, userIds, now),
+      countUsers: (sdkappid, now) => presence.countUsers(runner, sdkappid, now),
       heartbeat: (nodeId, until) => presence.heartbeat(runner, nodeId, until),
       forgetDeadNodes: (now, alsoNode) => presence.forgetDeadNodes(runner, now, alsoNode),
     };
     this.transfer = new SqlBulkTransfer(kysely, kind, cache);
+    this.browse = new SqlBrowse(kysely);
     this.apps = {
       list: () => apps.list(kysely),
       get: (sdkappid) => apps.get(kysely, sdkappid),

@@ -6,7 +6,10 @@
  */
 import type {
   AccountInput,
+  AccountRecord,
+  AppCounts,
   AppRecord,
+  BrowseQuery,
   MessageOutcome,
   MsgFlag,
   MessageRecord,
@@ -217,6 +220,16 @@ export interface Apps {
 }
 
 /**
+ * Listings and counts for the web console and herald_admin's browsing commands: rare and off the
+ * per-call path, so built with Kysely. Pages are keyset-paged on the key, in the database's order.
+ */
+export interface Browse {
+  accounts(query: BrowseQuery): Promise<AccountRecord[]>;
+  officialAccounts(query: BrowseQuery): Promise<OfficialAccountRecord[]>;
+  counts(sdkappid: number): Promise<AppCounts>;
+}
+
+/**
  * Open subscriber connections of every node sharing this database (used when the nodes share no
  * Redis). Times are Unix milliseconds. Not exported: connections do not outlive their node.
  */
@@ -225,6 +238,8 @@ export interface PresenceStore {
   remove(sdkappid: number, userId: string, connectionId: string): Promise<void>;
   /** Per user, the platforms of their connections on nodes alive at `now`. */
   platforms(sdkappid: number, userIds: readonly string[], now: number): Promise<Map<string, string[]>>;
+  /** How many users of the app have a connection on a node alive at `now`. */
+  countUsers(sdkappid: number, now: number): Promise<number>;
   /** The node is alive until `until`. */
   heartbeat(nodeId: string, until: number): Promise<void>;
   /** Forgets nodes (and their connections) that stopped renewing before `now`, and `alsoNode`. */
@@ -272,6 +287,7 @@ export interface Store {
   readonly outbox: Outbox;
   readonly apps: Apps;
   readonly transfer: BulkTransfer;
+  readonly browse: Browse;
   readonly presence: PresenceStore;
   /** How the store's connections are used right now, without asking the database. */
   connectionUse(): ConnectionUse;

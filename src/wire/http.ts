@@ -16,28 +16,13 @@ import type { LogLevel } from '../config.ts';
 import { packageVersion } from '../package-info.ts';
 import { bodyTooLarge, unknownPath, unparseableRequest } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { type CallObserver, reportCall } from './call-log.ts';
 import { registerDocs } from './docs-routes.ts';
 import { fail } from './envelope.ts';
 import { closeUnusedConnectionsOnClose } from './unused-connections.ts';
 import type { Pipeline } from './pipeline.ts';
 
-/** Names the body fields a command ignored (HERALD_UNKNOWN_FIELDS=warn). */
-export const UNKNOWN_FIELDS_HEADER = 'x-herald-unknown-fields';
-
-/** At most this many names in the header (the log line has them all). */
-const MAX_HEADER_FIELDS = 20;
-
-/**
- * The header's value: the names percent-encoded (a field name may hold any character, and a
- * header only printable ASCII), comma-separated, the list cut short with "..." beyond the cap.
- */
-export function unknownFieldsHeader(paths: readonly string[]): string {
-  const encode = (ch: string) =>
-    [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  // Printable ASCII stays as it is, except the separator and the escape character.
-  const names = paths.slice(0, MAX_HEADER_FIELDS).map((p) => p.replace(/[^\x21-\x24\x26-\x2b\x2d-\x7e]/gu, encode));
-  return names.join(', ') + (paths.length > MAX_HEADER_FIELDS ? ', ...' : '');
-}
+export { UNKNOWN_FIELDS_HEADER, unknownFieldsHeader } from './call-log.ts';
 
 export interface HttpOptions {
   logLevel: LogLevel;
@@ -46,7 +31,7 @@ export interface HttpOptions {
   requestTimeoutMs: number;
   tls: { cert: string; key: string } | null;
   /** Told of every /v4 call as its access-log line has it (metrics). */
-  onCall?: ((service: string, command: string, code: number, ms: number) => void) | undefined;
+  onCall?: CallObserver | undefined;
 }
 
 /**
@@ -119,22 +104,7 @@ export function buildHttpServer(pipeline: Pipeline, store: Store, options: HttpO
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         clientIp: request.ip,
       });
-      const line = {
-        service: request.params.service,
-        command: request.params.command,
-        sdkappid: outcome.sdkappid,
-        operator: outcome.operator,
-        code: outcome.envelope.ErrorCode,
-        ms: Math.round((performance.now() - started) * 100) / 100,
-      };
-      options.onCall?.(line.service, line.command, line.code, line.ms);
-      if (outcome.internalError !== undefined)
-        request.log.error({ ...line, err: outcome.internalError }, 'call failed');
-      else if (outcome.unknownFields !== undefined) {
-        // Tencent ignores fields it does not know; a typo then passes unnoticed, so say so.
-        request.log.warn({ ...line, unknownFields: outcome.unknownFields }, 'call with unknown fields');
-        reply.header(UNKNOWN_FIELDS_HEADER, unknownFieldsHeader(outcome.unknownFields));
-      } else request.log.info(line, 'call');
+      reportCall(request, reply, { ...request.params, started, outcome }, options.onCall);
       return reply.code(200).send(outcome.envelope);
     },
   });

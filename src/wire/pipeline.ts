@@ -3,6 +3,8 @@
  * method → sdkappid → identifier/usersig/contenttype → UserSig → admin → command →
  * official-account service on (131000) → rate limit → JSON body → schema → the command. Knows
  * nothing of Fastify: it takes the request's parts and returns the envelope (always HTTP 200).
+ * The web console enters after authentication (handleAuthenticated), so its calls meet the same
+ * checks and run the same declarations.
  */
 import type { AppRegistry } from '../auth/apps.ts';
 import type { UserSigVerifier } from '../auth/verifier.ts';
@@ -63,26 +65,68 @@ function serviceError(service: string, kind: 'admin' | 'internal'): ErrorName {
   return accounts || service === OPENIM_SERVICE ? 'accountInternalError' : 'internalError';
 }
 
+/**
+ * A call whose caller is already known: a REST call once its UserSig is verified, or a console
+ * call made with the session's app and admin. Everything after authentication runs from here.
+ */
+export interface AuthenticatedCall {
+  app: AppRecord;
+  operator: string;
+  service: string;
+  command: string;
+  body: Buffer | undefined;
+  clientIp: string;
+}
+
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async handle(req: CallRequest): Promise<CallOutcome> {
+  /** A REST call: the method, query and UserSig first, then the command as `handleAuthenticated` runs it. */
+  handle(req: CallRequest): Promise<CallOutcome> {
+    return this.settle(req.service, req.command, async (outcome) => {
+      const caller = await this.authenticate(req, outcome);
+      return this.execute(
+        { ...caller, service: req.service, command: req.command, body: req.body, clientIp: req.clientIp },
+        outcome,
+      );
+    });
+  }
+
+  /**
+   * The checks after authentication (admin, command, service switch, rate, body, schema) and the
+   * command itself, for a caller authenticated elsewhere (the web console's session).
+   */
+  handleAuthenticated(call: AuthenticatedCall): Promise<CallOutcome> {
+    return this.settle(call.service, call.command, (outcome) => {
+      outcome.sdkappid = call.app.sdkappid;
+      outcome.operator = call.operator;
+      return this.execute(call, outcome);
+    });
+  }
+
+  /** Runs `run` and turns what it throws into the envelope: an ApiError as it is, anything else as the internal error. */
+  private async settle(
+    service: string,
+    command: string,
+    run: (outcome: CallOutcome) => Promise<Envelope>,
+  ): Promise<CallOutcome> {
     const outcome: CallOutcome = { envelope: ok() };
     try {
-      outcome.envelope = await this.run(req, outcome);
+      outcome.envelope = await run(outcome);
     } catch (e) {
       if (e instanceof ApiError) {
         outcome.envelope = fail(e);
       } else {
         outcome.internalError = e;
-        const command = this.deps.registry.get(commandKey(req.service, req.command));
-        outcome.envelope = fail(new ApiError(command?.internalError ?? serviceError(req.service, 'internal')));
+        const declared = this.deps.registry.get(commandKey(service, command));
+        outcome.envelope = fail(new ApiError(declared?.internalError ?? serviceError(service, 'internal')));
       }
     }
     return outcome;
   }
 
-  private async run(req: CallRequest, outcome: CallOutcome): Promise<Envelope> {
+  /** Method, SDKAppID, query and UserSig, in Tencent's order; answers the app and the verified identifier. */
+  private async authenticate(req: CallRequest, outcome: CallOutcome): Promise<{ app: AppRecord; operator: string }> {
     if (req.method !== 'POST') throw methodNotAllowed(req.method);
     const query = readQuery(req.query);
 
@@ -112,19 +156,23 @@ export class Pipeline {
       throw e;
     }
     outcome.operator = query.identifier;
+    return { app, operator: query.identifier };
+  }
 
-    const command = this.deps.registry.get(commandKey(req.service, req.command));
-    if (!app.admins.includes(query.identifier)) {
-      throw new ApiError(command?.adminError ?? serviceError(req.service, 'admin'));
+  private async execute(call: AuthenticatedCall, outcome: CallOutcome): Promise<Envelope> {
+    const { app, operator } = call;
+    const command = this.deps.registry.get(commandKey(call.service, call.command));
+    if (!app.admins.includes(operator)) {
+      throw new ApiError(command?.adminError ?? serviceError(call.service, 'admin'));
     }
-    if (command === undefined) throw unknownCommand(req.service, req.command);
+    if (command === undefined) throw unknownCommand(call.service, call.command);
     // A switched-off service answers the same whatever the body says, and costs no allowance.
     if (command.needsOfficialAccountService && !app.officialAccountEnabled) {
       throw new ApiError('officialAccountServiceOff');
     }
     if (!(await this.deps.limits.allow(app, command))) throw this.deps.limits.refusal(app, command);
 
-    const body = parseBody(req.body);
+    const body = parseBody(call.body);
     checkBodyValues(body, command.invalidError);
     const validation = command.validate(body);
     if (!validation.ok) throw new ApiError(command.invalidError, validation.problem);
@@ -139,8 +187,8 @@ export class Pipeline {
     const fields = await command.handle(
       {
         app,
-        operator: query.identifier,
-        clientIp: req.clientIp,
+        operator,
+        clientIp: call.clientIp,
         store: this.deps.store,
         sendLimits: this.deps.sendLimits,
         webhooks: this.deps.webhooks,

@@ -4,6 +4,9 @@ import accountDelete from './commands/accounts/account-delete.ts';
 import accountImport from './commands/accounts/account-import.ts';
 import kick from './commands/accounts/kick.ts';
 import multiaccountImport from './commands/accounts/multiaccount-import.ts';
+import getAppOverview from './commands/admin/get-app-overview.ts';
+import listAccounts from './commands/admin/list-accounts.ts';
+import listOfficialAccounts from './commands/admin/list-official-accounts.ts';
 import listWebhookDeliveries from './commands/admin/list-webhook-deliveries.ts';
 import reset from './commands/admin/reset.ts';
 import queryOnlineStatus from './commands/openim/query-online-status.ts';
@@ -41,6 +44,9 @@ export const COMMANDS: readonly Command[] = [
   officialAccountMsgRecall,
   officialAccountMsgGetSimple,
   listWebhookDeliveries,
+  getAppOverview,
+  listAccounts,
+  listOfficialAccounts,
   reset,
 ];
 

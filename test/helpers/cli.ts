@@ -13,13 +13,14 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist', 'herald.mjs');
 /** herald/client for browsers, which Herald serves at /realtime/herald-client.mjs. */
 export const CLIENT_BUNDLE = join(ROOT, 'dist', 'herald-client.mjs');
+export const CONSOLE_BUNDLE = join(ROOT, 'dist', 'console-assets', 'app.js');
 
 let fresh = false;
 
 function newestSource(): number {
   let newest = 0;
   for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })) {
-    if (file.endsWith('.ts')) newest = Math.max(newest, statSync(join(ROOT, 'src', file)).mtimeMs);
+    if (/\.(ts|tsx|css)$/.test(file)) newest = Math.max(newest, statSync(join(ROOT, 'src', file)).mtimeMs);
   }
   return newest;
 }
@@ -28,7 +29,7 @@ function newestSource(): number {
 export function ensureBundles(): void {
   if (fresh) return;
   const built = Math.min(
-    ...[BUNDLE, CLIENT_BUNDLE].map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0),
+    ...[BUNDLE, CLIENT_BUNDLE, CONSOLE_BUNDLE].map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0),
   );
   if (built < newestSource()) execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT });
   fresh = true;

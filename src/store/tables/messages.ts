@@ -47,7 +47,7 @@ type Row = Selectable<MessagesTable>;
 
 /** Stored as their index; the numbers also appear literally in the SQL below (partial index, filters). */
 const STATES: readonly MessageState[] = ['sent', 'pending', 'discarded', 'refused'];
-const SENT = 0;
+export const SENT = 0;
 const PENDING = 1;
 
 const COLUMNS = allColumns<Row>()([

@@ -39,6 +39,11 @@ const PLATFORMS = new ListStatement(
       { prepared },
     ),
 );
+const COUNT_USERS = new Statement(
+  'presence.count_users',
+  'select count(distinct p.user_id) as n from presence p join presence_nodes n on n.node_id = p.node_id ' +
+    'where p.sdkappid = ? and n.alive_until > ?',
+);
 const HEARTBEAT = new Statement(
   'presence.heartbeat',
   'insert into presence_nodes (node_id, alive_until) values (?, ?) on conflict (node_id) do update set alive_until = excluded.alive_until',
@@ -78,6 +83,12 @@ export async function platforms(db: SqlRunner, sdkappid: number, userIds: readon
     else found.set(row.user_id, [row.platform]);
   }
   return found;
+}
+
+/** How many users of the app have a connection on a node alive at `now`. */
+export async function countUsers(db: SqlRunner, sdkappid: number, now: number): Promise<number> {
+  const [row] = await db.rows<{ n: number | string }>(COUNT_USERS, [sdkappid, now]);
+  return Number(row?.n ?? 0);
 }
 
 /** The node is alive until `until` (Unix ms). */
