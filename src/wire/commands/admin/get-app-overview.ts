@@ -28,12 +28,12 @@ export default defineCommand({
     request: {},
     response: {
       SDKAppID: 1400000000,
-      Accounts: 3,
+      Accounts: 4,
       OfficialAccounts: 1,
       Subscriptions: 2,
       Messages: 1,
       Webhooks: { Pending: 0, Delivered: 5, Cancelled: 0 },
-      OnlineUsers: 1,
+      OnlineUsers: 0,
     },
   },
   async handle(ctx) {

@@ -24,13 +24,13 @@ export default defineCommand({
     Next: Type.String({ description: "the cursor of the next page; '' on the last" }),
   }),
   example: {
-    request: { Search: 'al', Limit: 2 },
+    request: { Search: 'O', Limit: 2 },
     response: {
       Accounts: [
-        { UserID: 'alice', Nick: 'Alice', FaceUrl: '', CreateTime: 1767258000 },
-        { UserID: 'malcolm', Nick: '', FaceUrl: '', CreateTime: 1767258060 },
+        { UserID: 'administrator', Nick: '', FaceUrl: '', CreateTime: 1767257900 },
+        { UserID: 'bob', Nick: 'Bob', FaceUrl: '', CreateTime: 1767257960 },
       ],
-      Next: 'malcolm',
+      Next: 'bob',
     },
   },
   async handle(ctx, body) {

@@ -32,8 +32,8 @@ export default defineCommand({
       OfficialAccounts: [
         {
           Official_Account: '@TOA#_news',
-          Name: 'News',
-          Owner_Account: 'administrator',
+          Name: 'Daily News',
+          Owner_Account: 'alice',
           SubscriberNum: 2,
           MaxSubscriberNum: 100000,
           CreateTime: 1767258000,
