@@ -68,7 +68,7 @@ export function MessageCompose({ id, onSent }: { id: string; onSent(msgKey: stri
         </label>
       </fieldset>
       {kind === 'text' ? (
-        <TextArea label="Text" value={text} onValue={setText} required />
+        <TextArea label="Message text" value={text} onValue={setText} required />
       ) : (
         <div class="grid">
           <Field label="Data" value={custom.Data} onValue={(Data) => setCustom((c) => ({ ...c, Data }))} />
