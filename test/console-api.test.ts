@@ -149,6 +149,7 @@ for (const store of stores()) {
           admin: ADMIN,
           csrf: '',
           expiresAt: 0,
+          apps: [SDKAPPID],
         },
       );
       assert.match(session.csrf, /^[A-Za-z0-9_-]{43}$/);

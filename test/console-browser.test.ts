@@ -187,6 +187,7 @@ for (const store of stores()) {
       assert.equal(await page.getByTestId('overview-messages').textContent(), '1');
       assert.equal(await page.getByTestId('overview-subscriptions').textContent(), '2');
       assert.equal(await page.getByTestId('overview-online').textContent(), '1');
+      assert.match((await page.getByTestId('overview-apps').textContent()) ?? '', /one app: 1400000000 \(signed in\)/);
       await shot(page, '14-overview');
 
       // Everything the console did went through REST's rules: the history says so over REST too.

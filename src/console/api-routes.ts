@@ -85,12 +85,14 @@ function crossSite(request: FastifyRequest): boolean {
 
 export function registerConsoleApi(server: FastifyInstance, deps: ConsoleApiDeps): void {
   const insecure = insecureReason(deps.host, deps.tls);
-  const sessionAnswer = (session: ConsoleSession) => ({
+  // The apps this Herald serves, by SDKAppID only (SDKAppIDs are in every REST URL; keys never leave).
+  const sessionAnswer = async (session: ConsoleSession) => ({
     signedIn: true,
     sdkappid: session.app.sdkappid,
     admin: session.admin,
     csrf: csrfToken(session.claims, session.app.secretKey),
     expiresAt: session.claims.expiresAt,
+    apps: (await deps.apps.list()).map((app) => app.sdkappid).sort((a, b) => a - b),
   });
 
   /** The session of a request, or the reply that refused it (already sent). */
@@ -119,7 +121,7 @@ export function registerConsoleApi(server: FastifyInstance, deps: ConsoleApiDeps
     if (insecure !== null) return reply.send({ signedIn: false, reason: insecure, insecure: true });
     const result = await checkSession(request.headers, { apps: deps.apps, now: deps.now() }, false);
     if (!result.ok) return reply.send({ signedIn: false, reason: result.error });
-    return reply.send(sessionAnswer(result.session));
+    return reply.send(await sessionAnswer(result.session));
   });
 
   server.post(`${CONSOLE_API_PATH}/session`, async (request, reply) => {
@@ -143,7 +145,7 @@ export function registerConsoleApi(server: FastifyInstance, deps: ConsoleApiDeps
     return reply
       .header('set-cookie', sessionCookie(signSession(claims, signedIn.app.secretKey), deps.tls))
       .header('cache-control', 'no-store')
-      .send(sessionAnswer({ app: signedIn.app, admin: signedIn.admin, claims }));
+      .send(await sessionAnswer({ app: signedIn.app, admin: signedIn.admin, claims }));
   });
 
   server.delete(`${CONSOLE_API_PATH}/session`, async (request, reply) => {

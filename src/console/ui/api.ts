@@ -10,6 +10,8 @@ export interface Session {
   admin: string;
   csrf: string;
   expiresAt: number;
+  /** SDKAppIDs of every app this Herald serves. */
+  apps: number[];
 }
 
 /** A REST envelope, as /console/api/call answers it. */

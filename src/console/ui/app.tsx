@@ -22,7 +22,7 @@ type Gate =
 function current(route: Route, session: Session) {
   switch (route.name) {
     case 'overview':
-      return <OverviewScreen />;
+      return <OverviewScreen session={session} />;
     case 'accounts':
       return <AccountsScreen />;
     case 'official-accounts':

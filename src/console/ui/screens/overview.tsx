@@ -1,5 +1,5 @@
-/** The app at a glance: its counts, the webhook outbox and who is online. */
-import { admin } from '../api.ts';
+/** The app at a glance: the apps of this Herald, the app's counts, the webhook outbox and who is online. */
+import { admin, type Session } from '../api.ts';
 import { ErrorText, Loading } from '../components/notice.tsx';
 import { Screen } from '../components/screen.tsx';
 import { useLoad } from '../hooks.ts';
@@ -14,7 +14,7 @@ function Stat({ label, value, testId }: { label: string; value: number; testId: 
   );
 }
 
-export function OverviewScreen() {
+export function OverviewScreen({ session }: { session: Session }) {
   const overview = useLoad(() => admin<Overview>('get_app_overview'), []);
   const data = overview.data;
   return (
@@ -32,6 +32,18 @@ export function OverviewScreen() {
         <>
           <p>
             SDKAppID <strong data-testid="overview-sdkappid">{data.SDKAppID}</strong>
+          </p>
+          <h2>Apps</h2>
+          <p data-testid="overview-apps">
+            This Herald serves {session.apps.length === 1 ? 'one app' : `${session.apps.length} apps`}:{' '}
+            {session.apps.map((id, i) => (
+              <span key={id}>
+                {i > 0 && ', '}
+                <span class="mono">{id}</span>
+                {id === session.sdkappid && ' (signed in)'}
+              </span>
+            ))}
+            . Sign in with another app's key to see its data.
           </p>
           <h2>Data</h2>
           <dl class="stats">
