@@ -3,7 +3,8 @@
  * where it lives, and how to put its mutable parts back to the generated state between runs.
  * Benchmark code only: nothing here is imported by src/ or by the test suite.
  */
-import { resolve } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The same app as the test harness (test/helpers/harness.ts). */
@@ -141,7 +142,6 @@ export interface RawDb {
 export async function openRawDb(kind: StoreKind, location: string): Promise<RawDb> {
   if (kind === 'sqlite') {
     const { default: Database } = await import('better-sqlite3');
-    const { join } = await import('node:path');
     const db = new Database(join(location, 'herald.sqlite'));
     db.pragma('busy_timeout = 5000');
     return {
@@ -250,4 +250,41 @@ export async function verifyDataSet(kind: StoreKind, location: string, shape: Da
     await db.close();
   }
   return problems;
+}
+
+/**
+ * `herald serve` from the bundle (dist/herald.mjs) in a child process on `dataDir`, the bench's app,
+ * rate and send limits off, logging at warn, plus `env`; resolves with its URL once it prints the
+ * banner. BENCH_HERALD_NODE_ARGS: extra node flags for it (e.g. --cpu-prof), as for npm run bench.
+ */
+export async function spawnHerald(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const nodeArgs = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'herald.mjs'), 'serve'], {
+    env: {
+      ...process.env,
+      HERALD_DATA: dataDir,
+      HERALD_PORT: '0',
+      HERALD_SDKAPPID: String(SDKAPPID),
+      HERALD_SECRET_KEY: SECRET_KEY,
+      HERALD_RATE_LIMIT: '0',
+      HERALD_SEND_PER_SECOND: '0',
+      HERALD_SEND_PER_HOUR: '0',
+      HERALD_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      const match = /Herald is serving on (\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`herald exited with ${code}: ${output}`)));
+  });
+  return { child, url };
 }

@@ -9,7 +9,6 @@
  *
  * Flags: --rounds n (20)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,36 +17,13 @@ import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import { Api } from 'tls-sig-api-v2';
 import { insertRun } from './report.ts';
-import { ADMIN, RESULTS_DIR, ROOT, SDKAPPID, SECRET_KEY } from './common.ts';
+import { ADMIN, RESULTS_DIR, ROOT, SDKAPPID, SECRET_KEY, spawnHerald } from './common.ts';
 
 const { values: flags } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
 const ROUNDS = Number(flags.rounds);
 const CHROMIUM = process.env.HERALD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
-async function startHerald(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'herald.mjs'), 'serve'], {
-    env: {
-      ...process.env,
-      HERALD_DATA: dataDir,
-      HERALD_PORT: '0',
-      HERALD_SDKAPPID: String(SDKAPPID),
-      HERALD_SECRET_KEY: SECRET_KEY,
-      HERALD_RATE_LIMIT: '0',
-      HERALD_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Herald is serving on (\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`herald exited with ${code}: ${output}`)));
-  });
-  return { child, url };
-}
+const startHerald = (dataDir: string) => spawnHerald(dataDir);
 
 async function createAccounts(url: string, count: number): Promise<void> {
   const sig = new Api(SDKAPPID, SECRET_KEY).genUserSig(ADMIN, 86_400);

@@ -11,13 +11,13 @@
  *        --load-processes n (2: the subscribers are split between them, as devices would not share a CPU)
  * Env:   BENCH_HERALD_NODE_ARGS: extra node flags for the Herald process (e.g. --cpu-prof).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Api } from 'tls-sig-api-v2';
-import { ADMIN, RESULTS_DIR, ROOT, SDKAPPID, SECRET_KEY, textBody } from './common.ts';
+import { ADMIN, RESULTS_DIR, ROOT, SDKAPPID, SECRET_KEY, spawnHerald, textBody } from './common.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -46,35 +46,7 @@ function usage(pid: number): { rssMiB: number; cpuSeconds: number } {
   return { rssMiB: rssKb / 1024, cpuSeconds: ticks / 100 };
 }
 
-async function startHerald(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  // BENCH_HERALD_NODE_ARGS: extra node flags for Herald (e.g. --cpu-prof), as for npm run bench.
-  const nodeArgs = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'herald.mjs'), 'serve'], {
-    env: {
-      ...process.env,
-      HERALD_DATA: dataDir,
-      HERALD_PORT: '0',
-      HERALD_SDKAPPID: String(SDKAPPID),
-      HERALD_SECRET_KEY: SECRET_KEY,
-      HERALD_RATE_LIMIT: '0',
-      HERALD_SEND_PER_SECOND: '0',
-      HERALD_SEND_PER_HOUR: '0',
-      HERALD_LOG_LEVEL: 'warn',
-      HERALD_REALTIME_MAX_CONNECTIONS_PER_IP: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Herald is serving on (\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`herald exited with ${code}: ${output}`)));
-  });
-  return { child, url };
-}
+const startHerald = (dataDir: string) => spawnHerald(dataDir, { HERALD_REALTIME_MAX_CONNECTIONS_PER_IP: '0' });
 
 async function call(url: string, service: string, command: string, body: unknown): Promise<Record<string, unknown>> {
   const sig = new Api(SDKAPPID, SECRET_KEY).genUserSig(ADMIN, 86_400);

@@ -2,9 +2,9 @@
 import { useState } from 'preact/hooks';
 import { admin, CallError, login } from '../api.ts';
 import { useConfirm } from '../components/confirm.tsx';
-import { Field } from '../components/field.tsx';
 import { Done, ErrorText, Loading } from '../components/notice.tsx';
 import { Pager } from '../components/pager.tsx';
+import { SearchForm } from '../components/search-form.tsx';
 import { Screen } from '../components/screen.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useCursor, useLoad } from '../hooks.ts';
@@ -14,7 +14,6 @@ import { AccountImport } from './account-import.tsx';
 const PAGE = 50;
 
 export function AccountsScreen() {
-  const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
   const cursor = useCursor();
   const list = useLoad(
@@ -59,19 +58,14 @@ export function AccountsScreen() {
       />
       <section class="panel" aria-labelledby="accounts-list-title">
         <h2 id="accounts-list-title">All accounts</h2>
-        {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is the widely supported form of <search> */}
-        <form
-          class="inline-form"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <SearchForm
+          label="Search accounts"
+          hint="UserID or nick"
+          onSearch={(text) => {
             cursor.reset();
-            setSearch(typed.trim());
+            setSearch(text);
           }}
-        >
-          <Field label="Search accounts" type="search" value={typed} onValue={setTyped} hint="UserID or nick" />
-          <button type="submit">Search</button>
-        </form>
+        />
         <ErrorText text={list.error || removal.error} />
         <Done>{removal.done}</Done>
         {list.loading && !list.data && <Loading what="accounts" />}

@@ -1,9 +1,9 @@
 /** The landing view: the app's official accounts by name, with search, pages and creation. */
 import { useState } from 'preact/hooks';
 import { admin } from '../api.ts';
-import { Field } from '../components/field.tsx';
 import { ErrorText, Loading } from '../components/notice.tsx';
 import { Pager } from '../components/pager.tsx';
+import { SearchForm } from '../components/search-form.tsx';
 import { Screen } from '../components/screen.tsx';
 import { formatTime } from '../format.ts';
 import { useCursor, useLoad } from '../hooks.ts';
@@ -14,7 +14,6 @@ import { EMPTY_PROFILE, OfficialAccountForm } from './official-account-form.tsx'
 const PAGE = 50;
 
 export function OfficialAccountsScreen() {
-  const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
   const [creating, setCreating] = useState(false);
   const cursor = useCursor();
@@ -51,19 +50,14 @@ export function OfficialAccountsScreen() {
         <h2 id="oa-list-title" class="visually-hidden">
           All official accounts
         </h2>
-        {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is the widely supported form of <search> */}
-        <form
-          class="inline-form"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <SearchForm
+          label="Search official accounts"
+          hint="Name or ID"
+          onSearch={(text) => {
             cursor.reset();
-            setSearch(typed.trim());
+            setSearch(text);
           }}
-        >
-          <Field label="Search official accounts" type="search" value={typed} onValue={setTyped} hint="Name or ID" />
-          <button type="submit">Search</button>
-        </form>
+        />
         <ErrorText text={list.error} />
         {list.loading && !list.data && <Loading what="official accounts" />}
         {list.data && rows.length === 0 && (
