@@ -10,6 +10,9 @@ export const RUNS_MARKER = '<!-- runs: newest first; npm run bench inserts new r
 export const SUMMARY_START = '<!-- summary:rest:start -->';
 export const SUMMARY_END = '<!-- summary:rest:end -->';
 export const SUMMARY_HEADER = ['| target | SQLite | PostgreSQL | met | run |', '|---|---|---|---|---|'];
+/** The per-workload table of the latest full run, right above the targets' summary. */
+export const WORKLOADS_START = '<!-- summary:workloads:start -->';
+export const WORKLOADS_END = '<!-- summary:workloads:end -->';
 /** Heading text of the section that explains the targets' verdicts (the newest one is linked). */
 export const WHY_HEADING = 'Where the targets stand, and why';
 
@@ -65,11 +68,11 @@ export function summaryRows(
     const measured = Object.keys(STORES).map(of);
     const present = measured.filter((c): c is TargetResult => c !== undefined);
     let met: string;
-    if (present.some((c) => c.pass === null)) met = '?';
+    if (present.some((c) => c.pass === null)) met = 'reported';
     else if (present.every((c) => c.pass)) met = 'yes';
     else if (present.some((c) => c.pass)) met = `${STORES[present.find((c) => c.pass)?.server ?? ''] ?? ''} only`;
     else met = 'no';
-    if (met !== 'yes' && why) met += ` — [why](#${why})`;
+    if (met !== 'yes' && met !== 'reported' && why) met += ` — [why](#${why})`;
     const cells = measured.map((c) => (c ? shortValue(c.value) : '–'));
     return `| ${target} | ${cells.join(' | ')} | ${met} | [${run.label}](#${run.anchor}) |`;
   });
@@ -88,13 +91,35 @@ function replaceSummary(markdown: string, rows: readonly string[]): string {
   return markdown.slice(0, start) + block + markdown.slice(end + SUMMARY_END.length);
 }
 
+/** The lines between the workload markers replaced by `lines` (the block goes right above the targets' summary when missing). */
+function replaceWorkloads(markdown: string, lines: readonly string[]): string {
+  const block = [WORKLOADS_START, '', ...lines, '', WORKLOADS_END].join('\n');
+  const start = markdown.indexOf(WORKLOADS_START);
+  const end = markdown.indexOf(WORKLOADS_END);
+  if (start === -1 && end === -1) {
+    const at = markdown.indexOf(SUMMARY_START);
+    if (at === -1) throw new Error(`BENCHMARKS.md: no ${SUMMARY_START} to put the workload table above`);
+    return `${markdown.slice(0, at)}${block}\n\n${markdown.slice(at)}`;
+  }
+  if (start === -1 || end < start)
+    throw new Error(`BENCHMARKS.md: ${WORKLOADS_START} and ${WORKLOADS_END} do not pair`);
+  return markdown.slice(0, start) + block + markdown.slice(end + WORKLOADS_END.length);
+}
+
 /**
  * The document with `section` as its newest run (right below RUNS_MARKER, which is added at the
- * end if missing) and, when `summaryRows` is given, the REST summary table replaced by those rows.
+ * end if missing); when `summaryRows` is given, the REST summary table replaced by those rows, and
+ * when `workloadLines` is given, the per-workload table above it replaced by those lines.
  */
-export function insertRun(markdown: string, section: string, summaryRows?: readonly string[]): string {
+export function insertRun(
+  markdown: string,
+  section: string,
+  summaryRows?: readonly string[],
+  workloadLines?: readonly string[],
+): string {
   let doc = markdown.includes(RUNS_MARKER) ? markdown : `${markdown.trimEnd()}\n\n${RUNS_MARKER}\n`;
   if (summaryRows) doc = replaceSummary(doc, summaryRows);
+  if (workloadLines) doc = replaceWorkloads(doc, workloadLines);
   const at = doc.indexOf(RUNS_MARKER) + RUNS_MARKER.length;
   const older = doc.slice(at).replace(/^\s+/, '');
   return `${doc.slice(0, at)}\n\n${section.trim()}\n${older ? `\n${older}` : ''}`;

@@ -9,6 +9,8 @@ import {
   RUNS_MARKER,
   SUMMARY_END,
   SUMMARY_START,
+  WORKLOADS_END,
+  WORKLOADS_START,
   anchor,
   emptyReport,
   firstHeadingAnchor,
@@ -57,6 +59,33 @@ describe('insertRun', () => {
     assert.match(out, /New run\.\n\n## REST API — 2026-01-01/);
     assert.equal(out.slice(0, marker), DOC.slice(0, DOC.indexOf(RUNS_MARKER)), 'nothing above the runs changes');
     assert.ok(out.endsWith('Because.\n'));
+  });
+
+  it('puts the workload table above the targets’ summary, then replaces it in place', () => {
+    const first = insertRun(
+      DOC,
+      '## Run 1\n',
+      ['| t | 1 | 2 | yes | r1 |'],
+      ['| workload | x |', '|---|---|', '| a | 1 |'],
+    );
+    assert.equal(count(first, WORKLOADS_START), 1);
+    assert.ok(first.indexOf(WORKLOADS_END) < first.indexOf(SUMMARY_START), 'the workload table comes first');
+    assert.match(first, /\| a \| 1 \|/);
+    const second = insertRun(
+      first,
+      '## Run 2\n',
+      ['| t | 3 | 4 | yes | r2 |'],
+      ['| workload | x |', '|---|---|', '| b | 2 |'],
+    );
+    assert.equal(count(second, WORKLOADS_START), 1);
+    assert.doesNotMatch(second, /\| a \| 1 \|/);
+    assert.match(second, /\| b \| 2 \|/);
+    const partial = insertRun(second, '## Run 3\n');
+    assert.match(partial, /\| b \| 2 \|/, 'a partial run leaves the table alone');
+    assert.throws(
+      () => insertRun(`${WORKLOADS_END}\n${WORKLOADS_START}\n${DOC}`, 'x', undefined, ['y']),
+      /do not pair/,
+    );
   });
 
   it('replaces the rows between the summary markers and leaves the rows outside alone', () => {
