@@ -36,7 +36,7 @@ for (const bus of ['Redis', 'LISTEN/NOTIFY'] as const) {
     let schema = '';
     let random = 1;
 
-    const env = () => ({
+    const env = (sweepMs = 1000) => ({
       HERALD_DATABASE_URL: postgresUrlFor(schema),
       ...(bus === 'Redis' && { HERALD_REDIS_URL: REDIS_URL }),
       HERALD_SDKAPPID: String(sdkappid),
@@ -44,11 +44,11 @@ for (const bus of ['Redis', 'LISTEN/NOTIFY'] as const) {
       HERALD_RATE_LIMIT: '0',
       HERALD_SEND_PER_SECOND: '0',
       HERALD_SEND_PER_HOUR: '0',
-      HERALD_REALTIME_SWEEP_MS: '1000',
+      HERALD_REALTIME_SWEEP_MS: String(sweepMs),
     });
-    const start = async (count: number) => {
+    const start = async (count: number, sweepMs?: number) => {
       if (!schema) schema = await createTestSchema();
-      const started = await Promise.all(Array.from({ length: count }, () => spawnHerald(env())));
+      const started = await Promise.all(Array.from({ length: count }, () => spawnHerald(env(sweepMs))));
       processes.push(...started);
       return started;
     };
@@ -111,6 +111,33 @@ for (const bus of ['Redis', 'LISTEN/NOTIFY'] as const) {
         const again = await admin(b).call('openim', 'query_online_status', { To_Account: ['x1'] });
         return (again.QueryResult as { Status: string }[])[0]?.Status === 'Offline';
       });
+    });
+
+    it('a burst of concurrent sends on node A reaches node B by doorbells alone, each message once, in order', async () => {
+      // The sweep is ten minutes away, so only the doorbells (coalesced under load) can bring these.
+      const [a, b] = (await start(2, 600_000)) as [HeraldProcess, HeraldProcess];
+      const id = await setUp(a, 'Burst', ['y1']);
+      const onB = await login(b.url, 'y1');
+      const sends = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          admin(a).official('send_official_account_msg', {
+            Official_Account: id,
+            Random: random++,
+            MsgBody: text(`burst ${i}`),
+          }),
+        ),
+      );
+      const keys = sends.map((res) => assertOk(res).MsgKey as string);
+      await onB.until('all 40 messages', () => onB.received.length >= 40, 10_000);
+      const received = onB.received.map((m) => m.ID);
+      assert.equal(new Set(received).size, received.length, 'no message twice');
+      assert.deepEqual([...received].sort(), [...keys].sort());
+      const sequences = onB.received.map((m) => m.sequence);
+      assert.deepEqual(
+        sequences,
+        [...sequences].sort((x, y) => x - y),
+        'in Seq order',
+      );
     });
 
     it('a node killed during a burst of sends: its clients move to another node and end with every stored message once', async () => {

@@ -45,12 +45,19 @@ export class LocalBus implements Bus {
   async close(): Promise<void> {}
 }
 
-/** Parses a message that came from another node; null for anything that is not one. */
-export function parseBusMessage(text: string): BusMessage | null {
+/**
+ * The messages of one payload from another node: a message, or an array of them (a node that
+ * coalesces its doorbells, as the PostgreSQL bus does). Anything that is not one is dropped.
+ */
+export function parseBusMessages(text: string): BusMessage[] {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as BusMessage;
-    return value !== null && typeof value === 'object' && typeof value.t === 'string' ? value : null;
+    value = JSON.parse(text);
   } catch {
-    return null;
+    return [];
   }
+  const isMessage = (m: unknown): m is BusMessage =>
+    m !== null && typeof m === 'object' && typeof (m as { t?: unknown }).t === 'string';
+  if (Array.isArray(value)) return value.filter(isMessage);
+  return isMessage(value) ? [value] : [];
 }

@@ -1,6 +1,6 @@
 /** The doorbell over Redis pub/sub (HERALD_REDIS_URL): one channel per Herald deployment. */
 import type { Redis } from 'ioredis';
-import { type Bus, type BusMessage, parseBusMessage } from './bus.ts';
+import { type Bus, type BusMessage, parseBusMessages } from './bus.ts';
 
 export class RedisBus implements Bus {
   private readonly listeners: ((message: BusMessage) => void)[] = [];
@@ -15,8 +15,7 @@ export class RedisBus implements Bus {
     // A connection in subscriber mode can do nothing else, so it is a second one.
     this.subscriber = publisher.duplicate({ lazyConnect: true });
     this.subscriber.on('message', (_channel: string, text: string) => {
-      const message = parseBusMessage(text);
-      if (message !== null) for (const listener of this.listeners) listener(message);
+      for (const message of parseBusMessages(text)) for (const listener of this.listeners) listener(message);
     });
     this.subscriber.on('ready', () => {
       if (this.connectedOnce) for (const listener of this.reconnectListeners) listener();
