@@ -17,7 +17,8 @@
  *        server n times; the round with the median req/s is reported, 1) --no-build --no-append
  * Env:   BENCH_SKIP_GENERATE=1 reuses a data set generated before (reset to its generated state
  *        and verified; regenerated if it does not match). BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA.
- *        BENCH_HERALD_NODE_ARGS: extra node flags for the Herald children (e.g. --cpu-prof).
+ *        BENCH_HERALD_NODE_ARGS: extra node flags for the Herald children (e.g. --cpu-prof);
+ *        BENCH_FLOOR_NODE_ARGS the same for the floor servers.
  *        BENCH_HERALD_LOG_LEVEL: the Herald children's log level (warn; info writes the access log with
  *        each call's handler time to .bench-data/logs/).
  */
@@ -106,6 +107,8 @@ const SHAPE: DataShape = scaledShape(SCALE);
 const SKIP_GENERATE = process.env.BENCH_SKIP_GENERATE === '1';
 /** Extra node flags for the Herald children, e.g. BENCH_HERALD_NODE_ARGS="--cpu-prof --cpu-prof-dir=.bench-data/prof". */
 const HERALD_NODE_ARGS = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The same for the floor servers (BENCH_FLOOR_NODE_ARGS), to profile the floor the same way. */
+const FLOOR_NODE_ARGS = (process.env.BENCH_FLOOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const SERVERS = flags.servers
   .split(',')
@@ -372,7 +375,8 @@ function floorEnv(kind: StoreKind, port: number): NodeJS.ProcessEnv {
 
 function command(name: ServerName, port: number): [string, string[], NodeJS.ProcessEnv] {
   if (name === 'bare') return [process.execPath, [BARE_SERVER], { ...process.env, BENCH_PORT: String(port) }];
-  if (isFloor(name)) return [process.execPath, [FLOOR_SERVER], floorEnv(storeOf(name) as StoreKind, port)];
+  if (isFloor(name))
+    return [process.execPath, [...FLOOR_NODE_ARGS, FLOOR_SERVER], floorEnv(storeOf(name) as StoreKind, port)];
   return [process.execPath, [...HERALD_NODE_ARGS, HERALD_CLI, 'serve'], heraldEnv(name, port)];
 }
 
