@@ -7,7 +7,7 @@
  * (workload by workload, each on every server in turn). Prints one table (workload × server →
  * req/s, p50, p99, ratio to the floor and to bare, CPU ms/req of the server and of PostgreSQL), the
  * RSS and start-up time of Herald on the data set, checks the targets, writes
- * bench/results/latest.json and adds the run to BENCHMARKS.md as its newest (bench/report.ts); a full
+ * bench/results/latest.json (a partial run: partial.json) and adds the run to BENCHMARKS.md as its newest (bench/report.ts); a full
  * run also rewrites the REST rows of the summary there.
  *
  * Flags: --duration s (10) --warmup s (1) --connections n (50) --only w1,w2
@@ -18,7 +18,8 @@
  * Env:   BENCH_SKIP_GENERATE=1 reuses a data set generated before (reset to its generated state
  *        and verified; regenerated if it does not match). BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA.
  *        BENCH_HERALD_NODE_ARGS: extra node flags for the Herald children (e.g. --cpu-prof);
- *        BENCH_FLOOR_NODE_ARGS the same for the floor servers.
+ *        BENCH_FLOOR_NODE_ARGS the same for the floor servers. BENCH_HERALD_CLI: another herald.mjs to
+ *        measure (an older commit's bundle, for an A/B; pass --no-build).
  *        BENCH_HERALD_LOG_LEVEL: the Herald children's log level (warn; info writes the access log with
  *        each call's handler time to .bench-data/logs/).
  */
@@ -118,7 +119,8 @@ for (const s of SERVERS)
   if (!ALL_SERVERS.includes(s as ServerName))
     throw new Error(`--servers: unknown server "${s}" (known: ${ALL_SERVERS.join(', ')})`);
 
-const HERALD_CLI = join(ROOT, 'dist', 'herald.mjs');
+/** BENCH_HERALD_CLI: another build of herald.mjs to measure (e.g. an older commit's, for an A/B). */
+const HERALD_CLI = process.env.BENCH_HERALD_CLI ?? join(ROOT, 'dist', 'herald.mjs');
 const BARE_SERVER = join(ROOT, 'bench', 'bare-server.mjs');
 const FLOOR_SERVER = join(ROOT, 'bench', 'floor-server.mjs');
 /** Connections of the second latency measurement of every read (the p99 ≤ 10 ms target). */
@@ -1410,8 +1412,12 @@ async function main(): Promise<void> {
     targets: checks,
     elapsedSeconds: (Date.now() - started) / 1000,
   };
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-  say(`\nWrote bench/results/latest.json`);
+  // Only a full run replaces latest.json (the raw figures behind the summary); a subset, an A/B
+  // or a profiling run goes to partial.json, which git ignores.
+  const fullRun = !ONLY && order.length === ALL_SERVERS.length && SCALE === 1 && CONNECTIONS === 50;
+  const rawFile = fullRun ? 'latest.json' : 'partial.json';
+  writeFileSync(join(RESULTS_DIR, rawFile), `${JSON.stringify(json, null, 2)}\n`);
+  say(`\nWrote bench/results/${rawFile}`);
 
   if (!flags['no-append']) {
     const file = join(ROOT, 'BENCHMARKS.md');
@@ -1471,7 +1477,7 @@ ${startup}
 ${tt.markdown}
 `;
     // Only a full run at the targets' conditions speaks for the summary; a partial one adds its section only.
-    const full = !ONLY && order.length === ALL_SERVERS.length && SCALE === 1 && CONNECTIONS === 50;
+    const full = fullRun;
     const summary = full
       ? summaryRows(checks, { label: when, anchor: anchor(heading) }, firstHeadingAnchor(before, WHY_HEADING))
       : undefined;
