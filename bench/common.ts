@@ -4,6 +4,8 @@
  * Benchmark code only: nothing here is imported by src/ or by the test suite.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { get as httpGet } from 'node:http';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -287,4 +289,32 @@ export async function spawnHerald(
     child.on('exit', (code) => reject(new Error(`herald exited with ${code}: ${output}`)));
   });
   return { child, url };
+}
+
+/** A port free on 127.0.0.1 right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The status of GET /readyz on 127.0.0.1:`port`, or 0 when nothing answers within a second. */
+export function readyz(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/readyz', agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(0);
+    });
+  });
 }

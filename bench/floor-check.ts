@@ -18,8 +18,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -40,8 +38,10 @@ import {
   SDKAPPID,
   SECRET_KEY,
   SMALL,
+  freePort,
   openRawDb,
   postgresUrl,
+  readyz,
   textBody,
   userId,
   type StoreKind,
@@ -220,32 +220,6 @@ interface Servers {
   call(server: 'herald' | 'floor', command: string, body: unknown): Promise<Answer>;
   /** Stops both; answers the floor's exit code. */
   close(): Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function readyz(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpGet({ host: '127.0.0.1', port, path: '/readyz', agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(0);
-    });
-  });
 }
 
 async function startServers(kind: StoreKind, location: string, work: string): Promise<Servers> {

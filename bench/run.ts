@@ -25,8 +25,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,8 +47,10 @@ import {
   SMALL,
   SQLITE_DIR,
   addSubscriberRequest,
+  freePort,
   openRawDb,
   postgresUrl,
+  readyz,
   resetMutable,
   textBody,
   userId,
@@ -305,32 +305,6 @@ const SELECTED = ONLY ? WORKLOADS.filter((w) => ONLY.includes(w.name)) : WORKLOA
 
 // ---------------------------------------------------------------------------------------------
 // processes
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function readyz(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpGet({ host: '127.0.0.1', port, path: '/readyz', agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(0);
-    });
-  });
-}
 
 interface Running {
   name: ServerName;

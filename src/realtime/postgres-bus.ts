@@ -46,8 +46,19 @@ export class PostgresBus implements Bus {
     });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (e) {
+      // Half-open (connected, LISTEN refused) must not outlive the attempt.
+      void client.end().catch(() => {});
+      throw e;
+    }
+    if (this.closed) {
+      // Closed while this reconnection was under way: nothing may keep the process alive.
+      void client.end().catch(() => {});
+      return;
+    }
     this.client = client;
   }
 
