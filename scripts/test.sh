@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p src/console/ui/tsconfig.json
 npx biome check .
 files=(test/*.test.ts)
 # A test file whose process never exits (a leaked handle) is cancelled and fails the run instead
