@@ -16,7 +16,6 @@
  * dropped afterwards). Exits 1 on any difference.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import pg from 'pg';
 import { Api } from 'tls-sig-api-v2';
 import { newApp, saveApp } from '../src/auth/apps.ts';
 import { startHerald } from '../src/server.ts';
+import { contentHash } from '../src/services/send.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/store.ts';
 import {
@@ -46,6 +46,7 @@ import {
   userId,
   type StoreKind,
 } from './common.ts';
+import { benchOfficialAccount } from './generate.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The data: the bench data set's accounts at a small scale, imported the way bench/generate.ts
@@ -72,22 +73,8 @@ async function seed(store: Store): Promise<void> {
     'accounts',
     range(USERS, (i) => ({ sdkappid: SDKAPPID, user_id: userId(i), nick: '', face_url: '', created_at: t0 })),
   );
-  const account = (id: string, name: string, subscribers: number, messages: number) => ({
-    sdkappid: SDKAPPID,
-    id,
-    owner: ADMIN,
-    name,
-    introduction: '',
-    face_url: '',
-    organization: '',
-    custom_string: '',
-    max_subscriber_num: 2_147_483_647,
-    subscriber_num: subscribers,
-    last_msg_time: messages > 0 ? t0 + messages * 10 : 0,
-    create_time: t0,
-    next_seq: messages,
-    next_sub_seq: subscribers,
-  });
+  const account = (id: string, name: string, subscribers: number, messages: number) =>
+    benchOfficialAccount(t0, id, name, subscribers, messages);
   await store.transfer.importRows('official_accounts', [
     account(BIG, 'Bench big', BIG_SUBSCRIBERS, MESSAGES),
     account(MID, 'Bench 100k', MID_SUBSCRIBERS, 0),
@@ -133,9 +120,7 @@ async function seed(store: Store): Promise<void> {
         offline_push_info: null,
         options: '{}',
         online_only: 0,
-        content_hash: createHash('sha256')
-          .update(JSON.stringify([body, null, false]))
-          .digest('base64'),
+        content_hash: contentHash(JSON.stringify(body), undefined, false),
         recalled: seq === RECALLED_SEQ ? 1 : 0,
         recall_reason: seq === RECALLED_SEQ ? 'oops' : null,
         recall_time: seq === RECALLED_SEQ ? time + 5 : null,
@@ -352,6 +337,14 @@ const [H_ADD, F_ADD, H_SEND, F_SEND] = ADD_TARGETS as [string, string, string, s
 
 function cases(): (SameCase | PairCase)[] {
   const text = (t: string) => ({ MsgBody: textBody(t) });
+  /** Sent to each server with its own target (`to`), the answers compared with the targets named alike. */
+  const paired = (
+    name: string,
+    command: string,
+    [herald, floor]: [string, string],
+    body: (to: string) => unknown,
+    tables: Table[],
+  ): PairCase => ({ name, command, herald: body(herald), floor: body(floor), pairs: [[herald, floor]], tables });
   return [
     // Reads: the bench's bodies, twice where SQLite's account cache makes the second call differ.
     { name: 'info_1', command: INFO, body: infoOf([BIG]) },
@@ -394,30 +387,21 @@ function cases(): (SameCase | PairCase)[] {
     },
 
     // Writes.
-    {
-      name: 'account_import',
-      command: IMPORT,
-      herald: { UserID: 'imp_h_1', Nick: 'bench 1' },
-      floor: { UserID: 'imp_f_1', Nick: 'bench 1' },
-      pairs: [['imp_h_1', 'imp_f_1']],
-      tables: ['accounts'],
-    },
-    {
-      name: 'account_import, again with FaceUrl',
-      command: IMPORT,
-      herald: { UserID: 'imp_h_1', Nick: 'bench 1b', FaceUrl: 'https://example.com/f.png' },
-      floor: { UserID: 'imp_f_1', Nick: 'bench 1b', FaceUrl: 'https://example.com/f.png' },
-      pairs: [['imp_h_1', 'imp_f_1']],
-      tables: ['accounts'],
-    },
-    {
-      name: 'create_oa',
-      command: CREATE,
-      herald: { Owner_Account: ADMIN, Name: 'Bench 0', OfficialAccountUserID: '@TOA#_bc_h_0' },
-      floor: { Owner_Account: ADMIN, Name: 'Bench 0', OfficialAccountUserID: '@TOA#_bc_f_0' },
-      pairs: [['@TOA#_bc_h_0', '@TOA#_bc_f_0']],
-      tables: ['official_accounts'],
-    },
+    paired('account_import', IMPORT, ['imp_h_1', 'imp_f_1'], (to) => ({ UserID: to, Nick: 'bench 1' }), ['accounts']),
+    paired(
+      'account_import, again with FaceUrl',
+      IMPORT,
+      ['imp_h_1', 'imp_f_1'],
+      (to) => ({ UserID: to, Nick: 'bench 1b', FaceUrl: 'https://example.com/f.png' }),
+      ['accounts'],
+    ),
+    paired(
+      'create_oa',
+      CREATE,
+      ['@TOA#_bc_h_0', '@TOA#_bc_f_0'],
+      (to) => ({ Owner_Account: ADMIN, Name: 'Bench 0', OfficialAccountUserID: to }),
+      ['official_accounts'],
+    ),
     {
       name: 'create_oa, ID taken',
       command: CREATE,
@@ -428,45 +412,36 @@ function cases(): (SameCase | PairCase)[] {
       command: CREATE,
       body: { Owner_Account: 'nobody', Name: 'Bench', OfficialAccountUserID: '@TOA#_bc_none' },
     },
-    {
-      name: 'add_subscriber_100',
-      command: ADD,
-      herald: addBody(H_ADD, usersFrom(0, 100)),
-      floor: addBody(F_ADD, usersFrom(0, 100)),
-      pairs: [[H_ADD, F_ADD]],
-      tables: ['official_accounts', 'subscriptions'],
-    },
-    {
-      name: 'add_subscriber, some subscribed, one unknown, one twice',
-      command: ADD,
+    paired('add_subscriber_100', ADD, [H_ADD, F_ADD], (to) => addBody(to, usersFrom(0, 100)), [
+      'official_accounts',
+      'subscriptions',
+    ]),
+    paired(
+      'add_subscriber, some subscribed, one unknown, one twice',
+      ADD,
+      [H_ADD, F_ADD],
       // 100 entries: a longer list is refused before the command runs.
-      herald: addBody(H_ADD, [...usersFrom(50, 97), 'nobody', userId(150), userId(150)]),
-      floor: addBody(F_ADD, [...usersFrom(50, 97), 'nobody', userId(150), userId(150)]),
-      pairs: [[H_ADD, F_ADD]],
-      tables: ['official_accounts', 'subscriptions'],
-    },
+      (to) => addBody(to, [...usersFrom(50, 97), 'nobody', userId(150), userId(150)]),
+      ['official_accounts', 'subscriptions'],
+    ),
     { name: 'add_subscriber, unknown account', command: ADD, body: addBody('@TOA#_nope', usersFrom(0, 3)) },
-    {
-      name: 'send',
-      command: SEND,
-      herald: { Official_Account: H_SEND, Random: 1, ...text('bench broadcast') },
-      floor: { Official_Account: F_SEND, Random: 1, ...text('bench broadcast') },
-      pairs: [[H_SEND, F_SEND]],
-      tables: ['official_accounts', 'messages'],
-    },
-    {
-      name: 'send, repeated within 5 minutes',
-      command: SEND,
-      herald: { Official_Account: H_SEND, Random: 1, ...text('bench broadcast') },
-      floor: { Official_Account: F_SEND, Random: 1, ...text('bench broadcast') },
-      pairs: [[H_SEND, F_SEND]],
-      tables: ['official_accounts', 'messages'],
-    },
-    {
-      name: 'send, every stored option',
-      command: SEND,
-      herald: {
-        Official_Account: H_SEND,
+    paired('send', SEND, [H_SEND, F_SEND], (to) => ({ Official_Account: to, Random: 1, ...text('bench broadcast') }), [
+      'official_accounts',
+      'messages',
+    ]),
+    paired(
+      'send, repeated within 5 minutes',
+      SEND,
+      [H_SEND, F_SEND],
+      (to) => ({ Official_Account: to, Random: 1, ...text('bench broadcast') }),
+      ['official_accounts', 'messages'],
+    ),
+    paired(
+      'send, every stored option',
+      SEND,
+      [H_SEND, F_SEND],
+      (to) => ({
+        Official_Account: to,
         Random: 4_294_967_295,
         MsgBody: [{ MsgType: 'TIMCustomElem', MsgContent: { Data: 'x\u0000y', Desc: 'ü "q"' } }],
         CloudCustomData: '{"edition":"evening"}',
@@ -474,28 +449,16 @@ function cases(): (SameCase | PairCase)[] {
         ForbidCallbackControl: ['ForbidAfterSendMsgCallback'],
         SendMsgControl: ['NoUnread'],
         OnlineOnlyFlag: 1,
-      },
-      floor: {
-        Official_Account: F_SEND,
-        Random: 4_294_967_295,
-        MsgBody: [{ MsgType: 'TIMCustomElem', MsgContent: { Data: 'x\u0000y', Desc: 'ü "q"' } }],
-        CloudCustomData: '{"edition":"evening"}',
-        OfflinePushInfo: { PushFlag: 0, Title: 'T' },
-        ForbidCallbackControl: ['ForbidAfterSendMsgCallback'],
-        SendMsgControl: ['NoUnread'],
-        OnlineOnlyFlag: 1,
-      },
-      pairs: [[H_SEND, F_SEND]],
-      tables: ['official_accounts', 'messages'],
-    },
-    {
-      name: 'send, with CloudCustomData',
-      command: SEND,
-      herald: { Official_Account: H_SEND, Random: 7, CloudCustomData: 'cc', ...text('second') },
-      floor: { Official_Account: F_SEND, Random: 7, CloudCustomData: 'cc', ...text('second') },
-      pairs: [[H_SEND, F_SEND]],
-      tables: ['official_accounts', 'messages'],
-    },
+      }),
+      ['official_accounts', 'messages'],
+    ),
+    paired(
+      'send, with CloudCustomData',
+      SEND,
+      [H_SEND, F_SEND],
+      (to) => ({ Official_Account: to, Random: 7, CloudCustomData: 'cc', ...text('second') }),
+      ['official_accounts', 'messages'],
+    ),
     { name: 'send, unknown account', command: SEND, body: { Official_Account: '@TOA#_nope', Random: 1, ...text('x') } },
 
     // What the writes left, as each server reads its own target back.
@@ -511,22 +474,14 @@ function cases(): (SameCase | PairCase)[] {
       ],
       tables: [],
     },
-    {
-      name: 'subs after the writes',
-      command: SUBS,
-      herald: { Official_Account: H_ADD, Limit: 100 },
-      floor: { Official_Account: F_ADD, Limit: 100 },
-      pairs: [[H_ADD, F_ADD]],
-      tables: [],
-    },
-    {
-      name: 'msg_get_simple after the writes',
-      command: HISTORY,
-      herald: { Official_Account: H_SEND, ReqMsgNumber: 20 },
-      floor: { Official_Account: F_SEND, ReqMsgNumber: 20 },
-      pairs: [[H_SEND, F_SEND]],
-      tables: [],
-    },
+    paired('subs after the writes', SUBS, [H_ADD, F_ADD], (to) => ({ Official_Account: to, Limit: 100 }), []),
+    paired(
+      'msg_get_simple after the writes',
+      HISTORY,
+      [H_SEND, F_SEND],
+      (to) => ({ Official_Account: to, ReqMsgNumber: 20 }),
+      [],
+    ),
   ];
 }
 

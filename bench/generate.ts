@@ -16,12 +16,12 @@
  *
  * The target is emptied first (SQLite: the directory is removed; PostgreSQL: the schema is dropped).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { newApp, saveApp } from '../src/auth/apps.ts';
+import { contentHash } from '../src/services/send.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store, TableName } from '../src/store/store.ts';
 import {
@@ -76,11 +76,27 @@ export function markerFile(kind: StoreKind): string {
   return join(DATA_ROOT, `generated-${kind}.json`);
 }
 
-/** What send_official_account_msg stores as content_hash (services/send.ts contentHash). */
-function contentHash(body: unknown, cloudCustomData: string | null, onlineOnly: boolean): string {
-  return createHash('sha256')
-    .update(JSON.stringify([body, cloudCustomData, onlineOnly]))
-    .digest('base64');
+/**
+ * An official_accounts row of the data set: owned by the admin, created at `t0`, with `messages`
+ * messages sent 10 s apart after it (the last one's time is its LastMsgTime).
+ */
+export function benchOfficialAccount(t0: number, id: string, name: string, subscribers: number, messages: number) {
+  return {
+    sdkappid: SDKAPPID,
+    id,
+    owner: ADMIN,
+    name,
+    introduction: '',
+    face_url: '',
+    organization: '',
+    custom_string: '',
+    max_subscriber_num: 2_147_483_647,
+    subscriber_num: subscribers,
+    last_msg_time: messages > 0 ? t0 + messages * 10 : 0,
+    create_time: t0,
+    next_seq: messages,
+    next_sub_seq: subscribers,
+  };
 }
 
 async function adminQuery(baseUrl: string, text: string): Promise<void> {
@@ -166,29 +182,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       shape.users,
     );
 
-    const lastMsgTime = shape.messages > 0 ? t0 + shape.messages * 10 : 0;
-    const account = (id: string, name: string, subscribers: number, messages: number, lastMsg: number) => ({
-      sdkappid: SDKAPPID,
-      id,
-      owner: ADMIN,
-      name,
-      introduction: '',
-      face_url: '',
-      organization: '',
-      custom_string: '',
-      max_subscriber_num: 2_147_483_647,
-      subscriber_num: subscribers,
-      last_msg_time: lastMsg,
-      create_time: t0,
-      next_seq: messages,
-      next_sub_seq: subscribers,
-    });
+    const account = (id: string, name: string, subscribers: number, messages: number) =>
+      benchOfficialAccount(t0, id, name, subscribers, messages);
     const accounts = [
-      account(BIG, 'Bench big', shape.bigSubscribers, shape.messages, lastMsgTime),
-      account(MID, 'Bench 100k', shape.midSubscribers, 0, 0),
-      account(SMALL, 'Bench 10', shape.smallSubscribers, 0, 0),
-      ...ADD_TARGETS.map((id) => account(id, 'Bench add target', 0, 0, 0)),
-      ...INFO_EXTRA.map((id) => account(id, 'Bench info', 0, 0, 0)),
+      account(BIG, 'Bench big', shape.bigSubscribers, shape.messages),
+      account(MID, 'Bench 100k', shape.midSubscribers, 0),
+      account(SMALL, 'Bench 10', shape.smallSubscribers, 0),
+      ...ADD_TARGETS.map((id) => account(id, 'Bench add target', 0, 0)),
+      ...INFO_EXTRA.map((id) => account(id, 'Bench info', 0, 0)),
     ];
     await insert('official_accounts', (i) => accounts[i] as Record<string, unknown>, accounts.length);
 
@@ -225,7 +226,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           offline_push_info: null,
           options: '{}',
           online_only: 0,
-          content_hash: contentHash(body, null, false),
+          content_hash: contentHash(JSON.stringify(body), undefined, false),
           recalled: 0,
           recall_reason: null,
           recall_time: null,

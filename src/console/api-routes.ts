@@ -10,7 +10,6 @@
  * same webhooks, and are logged and counted as REST calls are.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import sjson from 'secure-json-parse';
 import type { UserSigVerifier } from '../auth/verifier.ts';
 import { ApiError } from '../errors.ts';
 import { issueUserSig } from '../auth/usersig.ts';
@@ -18,7 +17,8 @@ import type { AuthFailureLimits } from '../limits/auth-failures.ts';
 import { userIdProblem } from '../services/rules.ts';
 import type { Apps } from '../store/store.ts';
 import { type CallObserver, reportCall } from '../wire/call-log.ts';
-import { fail } from '../wire/envelope.ts';
+import { parseBody } from '../wire/body.ts';
+import { fail, ok } from '../wire/envelope.ts';
 import type { Pipeline } from '../wire/pipeline.ts';
 import { clearedCookie, sessionCookie } from './cookie.ts';
 import { CONSOLE_API_PATH } from './paths.ts';
@@ -53,17 +53,10 @@ function refuse(reply: FastifyReply, status: number, error: string, extra: Recor
     .send({ error, ...extra });
 }
 
-/** The JSON object of a request body, or null (no body, not JSON, not an object). */
+/** The JSON object of a request body, read as a REST body is, or null (none, not JSON, not an object). */
 function jsonObject(body: unknown): Record<string, unknown> | null {
-  if (!Buffer.isBuffer(body)) return null;
   try {
-    const parsed: unknown = sjson.parse(body.toString('utf8'), undefined, {
-      protoAction: 'remove',
-      constructorAction: 'remove',
-    });
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
+    return parseBody(Buffer.isBuffer(body) ? body : undefined);
   } catch {
     return null;
   }
@@ -185,13 +178,8 @@ export function registerConsoleApi(server: FastifyInstance, deps: ConsoleApiDeps
       return reply.send(fail(new ApiError('invalidAccountParameter', problem ?? 'UserID is invalid')));
     }
     const { app } = session;
-    return reply.header('cache-control', 'no-store').send({
-      ActionStatus: 'OK',
-      ErrorCode: 0,
-      ErrorInfo: '',
-      UserID: userId,
-      UserSig: issueUserSig(app.secretKey, app.sdkappid, userId, LIVE_USERSIG_SECONDS, deps.now()),
-    });
+    const userSig = issueUserSig(app.secretKey, app.sdkappid, userId, LIVE_USERSIG_SECONDS, deps.now());
+    return reply.header('cache-control', 'no-store').send(ok({ UserID: userId, UserSig: userSig }));
   });
 
   // Anything else under /console/api is a JSON 404, not the console's page.

@@ -37,8 +37,8 @@ export interface SendResult {
   duplicate: boolean;
 }
 
-/** What makes two sends "the same message" for duplicate suppression (with Random). */
-function contentHash(bodyJson: string, cloudCustomData: string | undefined, onlineOnly: boolean): string {
+/** What makes two sends "the same message" for duplicate suppression (with Random); stored as content_hash. */
+export function contentHash(bodyJson: string, cloudCustomData: string | undefined, onlineOnly: boolean): string {
   return createHash('sha256')
     .update(JSON.stringify([bodyJson, cloudCustomData ?? null, onlineOnly]))
     .digest('base64');

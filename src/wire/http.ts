@@ -22,8 +22,6 @@ import { fail } from './envelope.ts';
 import { closeUnusedConnectionsOnClose } from './unused-connections.ts';
 import type { Pipeline } from './pipeline.ts';
 
-export { UNKNOWN_FIELDS_HEADER, unknownFieldsHeader } from './call-log.ts';
-
 export interface HttpOptions {
   logLevel: LogLevel;
   logStream?: Writable | undefined;

@@ -77,3 +77,61 @@ export function useCursor(): Cursor {
     reset: () => setStack(['']),
   };
 }
+
+export interface OlderPages<T> {
+  /** Every row read so far, newest first. */
+  rows: T[];
+  /** Whether an older page may exist. */
+  hasOlder: boolean;
+  loading: boolean;
+  error: string;
+  /** Appends the next older page. */
+  loadOlder(): void;
+  /** Reads again from the newest. */
+  reload(): void;
+}
+
+/**
+ * A list read newest first, a page at a time, older pages appended on request: `read(cursor)`
+ * answers a page and the cursor of the next older one (undefined: none). Read again from the
+ * newest whenever `deps` change; only the latest read's answer is kept.
+ */
+export function useOlderPages<T, C>(
+  read: (cursor: C | undefined) => Promise<{ rows: T[]; older: C | undefined }>,
+  deps: readonly unknown[],
+): OlderPages<T> {
+  const [rows, setRows] = useState<T[]>([]);
+  const [older, setOlder] = useState<C | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState('');
+  const [round, setRound] = useState(0);
+  const latest = useRef(0);
+
+  const load = async (cursor: C | undefined) => {
+    const run = ++latest.current;
+    setLoading(true);
+    try {
+      const page = await read(cursor);
+      if (run !== latest.current) return;
+      setRows((before) => (cursor === undefined ? page.rows : [...before, ...page.rows]));
+      setOlder(page.older);
+      setError('');
+    } catch (e) {
+      if (run === latest.current) setError(describe(e));
+    } finally {
+      if (run === latest.current) setLoading(false);
+    }
+  };
+  useEffect(() => {
+    void load(undefined);
+  }, [...deps, round]);
+
+  return {
+    rows,
+    hasOlder: older !== undefined,
+    loading,
+    error,
+    loadOlder: () => void load(older),
+    reload: () => setRound((r) => r + 1),
+  };
+}

@@ -21,23 +21,33 @@ interface InputProps extends Common {
   testId?: string;
 }
 
-function Hint({ id, children }: { id: string; children: ComponentChildren }) {
+/**
+ * The frame every control shares: the label tied to the control's id (with "(required)"), the
+ * control, and the hint the control names in aria-describedby (`${id}-hint`).
+ */
+function Labelled({ id, common, children }: { id: string; common: Common; children: ComponentChildren }) {
   return (
-    <span class="hint" id={id}>
+    <div class={`field ${common.class ?? ''}`}>
+      <label for={id}>
+        {common.label}
+        {common.required && <span class="required"> (required)</span>}
+      </label>
       {children}
-    </span>
+      {common.hint && (
+        <span class="hint" id={`${id}-hint`}>
+          {common.hint}
+        </span>
+      )}
+    </div>
   );
 }
 
+const describedBy = (id: string, common: Common) => (common.hint ? `${id}-hint` : undefined);
+
 export function Field(props: InputProps) {
   const id = useId();
-  const hintId = `${id}-hint`;
   return (
-    <div class={`field ${props.class ?? ''}`}>
-      <label for={id}>
-        {props.label}
-        {props.required && <span class="required"> (required)</span>}
-      </label>
+    <Labelled id={id} common={props}>
       <input
         id={id}
         name={props.name}
@@ -50,11 +60,10 @@ export function Field(props: InputProps) {
         max={props.max}
         spellcheck={false}
         data-testid={props.testId}
-        aria-describedby={props.hint ? hintId : undefined}
+        aria-describedby={describedBy(id, props)}
         onInput={(e) => props.onValue(e.currentTarget.value)}
       />
-      {props.hint && <Hint id={hintId}>{props.hint}</Hint>}
-    </div>
+    </Labelled>
   );
 }
 
@@ -67,13 +76,8 @@ interface TextAreaProps extends Common {
 
 export function TextArea(props: TextAreaProps) {
   const id = useId();
-  const hintId = `${id}-hint`;
   return (
-    <div class={`field ${props.class ?? ''}`}>
-      <label for={id}>
-        {props.label}
-        {props.required && <span class="required"> (required)</span>}
-      </label>
+    <Labelled id={id} common={props}>
       <textarea
         id={id}
         name={props.name}
@@ -81,11 +85,10 @@ export function TextArea(props: TextAreaProps) {
         value={props.value}
         required={props.required}
         placeholder={props.placeholder}
-        aria-describedby={props.hint ? hintId : undefined}
+        aria-describedby={describedBy(id, props)}
         onInput={(e) => props.onValue(e.currentTarget.value)}
       />
-      {props.hint && <Hint id={hintId}>{props.hint}</Hint>}
-    </div>
+    </Labelled>
   );
 }
 
@@ -98,15 +101,20 @@ interface SelectProps extends Common {
 export function Select(props: SelectProps) {
   const id = useId();
   return (
-    <div class={`field ${props.class ?? ''}`}>
-      <label for={id}>{props.label}</label>
-      <select id={id} name={props.name} value={props.value} onChange={(e) => props.onValue(e.currentTarget.value)}>
+    <Labelled id={id} common={props}>
+      <select
+        id={id}
+        name={props.name}
+        value={props.value}
+        aria-describedby={describedBy(id, props)}
+        onChange={(e) => props.onValue(e.currentTarget.value)}
+      >
         {props.options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
           </option>
         ))}
       </select>
-    </div>
+    </Labelled>
   );
 }

@@ -2,12 +2,11 @@
  * An account's history, newest first, recalled messages included (WithRecalledMsg: 1) and struck
  * through; older pages on request; recall with confirmation.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { describe, official } from '../api.ts';
+import { official } from '../api.ts';
 import { useConfirm } from '../components/confirm.tsx';
 import { Done, ErrorText, Loading } from '../components/notice.tsx';
 import { describeBody, formatTime } from '../format.ts';
-import { useAction } from '../hooks.ts';
+import { useAction, useOlderPages } from '../hooks.ts';
 import type { HistoryMessage, MsgElement } from '../types.ts';
 
 const PAGE = 20;
@@ -28,39 +27,23 @@ interface Props {
 }
 
 export function MessageHistory({ id, known, version }: Props) {
-  const [messages, setMessages] = useState<HistoryMessage[]>([]);
-  const [older, setOlder] = useState('');
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState('');
-  const [round, setRound] = useState(0);
-  const latest = useRef(0);
-  const recall = useAction();
-  const { ask, dialog } = useConfirm();
-
-  const load = async (lastMsgKey: string) => {
-    const run = ++latest.current;
-    setLoading(true);
-    try {
+  const history = useOlderPages<HistoryMessage, string>(
+    async (lastMsgKey) => {
       const page = await official<Page>('official_account_msg_get_simple', {
         Official_Account: id,
         ReqMsgNumber: PAGE,
         WithRecalledMsg: 1,
-        ...(lastMsgKey !== '' && { LastMsgKey: lastMsgKey }),
+        ...(lastMsgKey !== undefined && { LastMsgKey: lastMsgKey }),
       });
-      if (run !== latest.current) return;
       for (const m of page.RspMsgList) if (m.IsPlaceMsg === 0) known.set(m.MsgKey, m.MsgBody);
-      setMessages((before) => (lastMsgKey === '' ? page.RspMsgList : [...before, ...page.RspMsgList]));
-      setOlder(page.IsFinished === 2 || page.RspMsgList.length === 0 ? '' : page.LastMsgKey);
-      setError('');
-    } catch (e) {
-      if (run === latest.current) setError(describe(e));
-    } finally {
-      if (run === latest.current) setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load('');
-  }, [id, version, round]);
+      const done = page.IsFinished === 2 || page.RspMsgList.length === 0;
+      return { rows: page.RspMsgList, older: done ? undefined : page.LastMsgKey };
+    },
+    [id, version],
+  );
+  const { rows: messages, loading, error } = history;
+  const recall = useAction();
+  const { ask, dialog } = useConfirm();
 
   const recallOne = async (message: HistoryMessage) => {
     const ok = await ask({
@@ -78,7 +61,7 @@ export function MessageHistory({ id, known, version }: Props) {
         'official_account_msg_recall',
         { Official_Account: id, MsgKeyList: [message.MsgKey] },
       );
-      setRound((r) => r + 1);
+      history.reload();
       const result = answer.RecallRetList[0];
       return `${message.MsgKey}: ${RECALL_RESULT[result?.RetCode ?? 0] ?? result?.RetCode}`;
     });
@@ -88,7 +71,7 @@ export function MessageHistory({ id, known, version }: Props) {
     <section class="panel" aria-labelledby="history-title">
       <div class="panel-head">
         <h2 id="history-title">History</h2>
-        <button type="button" class="secondary" onClick={() => setRound((r) => r + 1)} disabled={loading}>
+        <button type="button" class="secondary" onClick={history.reload} disabled={loading}>
           Refresh
         </button>
       </div>
@@ -130,8 +113,8 @@ export function MessageHistory({ id, known, version }: Props) {
           );
         })}
       </ol>
-      {older !== '' && (
-        <button type="button" class="secondary" onClick={() => void load(older)} disabled={loading}>
+      {history.hasOlder && (
+        <button type="button" class="secondary" onClick={history.loadOlder} disabled={loading}>
           Older messages
         </button>
       )}

@@ -2,12 +2,13 @@
  * Webhook deliveries, newest first (herald_admin/list_webhook_deliveries): status, attempts, last
  * error, and the body on demand; filtered by status and official account; older ones on request.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { admin, describe } from '../api.ts';
+import { useState } from 'preact/hooks';
+import { admin } from '../api.ts';
 import { Field, Select } from '../components/field.tsx';
 import { ErrorText, Loading } from '../components/notice.tsx';
 import { Screen } from '../components/screen.tsx';
 import { formatTime } from '../format.ts';
+import { useOlderPages } from '../hooks.ts';
 import type { Delivery } from '../types.ts';
 
 const PAGE = 50;
@@ -67,42 +68,26 @@ export function WebhooksScreen() {
   const [status, setStatus] = useState('');
   const [account, setAccount] = useState('');
   const [filter, setFilter] = useState<Filter>({ status: '', account: '' });
-  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
-  const [more, setMore] = useState(false);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState('');
-  const [round, setRound] = useState(0);
-  const latest = useRef(0);
-
-  const load = async (beforeId?: number) => {
-    const run = ++latest.current;
-    setLoading(true);
-    try {
+  const list = useOlderPages<Delivery, number>(
+    async (beforeId) => {
       const answer = await admin<{ Deliveries: Delivery[] }>('list_webhook_deliveries', {
         Limit: PAGE,
         ...(filter.status !== '' && { Status: filter.status }),
         ...(filter.account !== '' && { Official_Account: filter.account }),
         ...(beforeId !== undefined && { BeforeId: beforeId }),
       });
-      if (run !== latest.current) return;
-      setDeliveries((before) => (beforeId === undefined ? answer.Deliveries : [...before, ...answer.Deliveries]));
-      setMore(answer.Deliveries.length === PAGE);
-      setError('');
-    } catch (e) {
-      if (run === latest.current) setError(describe(e));
-    } finally {
-      if (run === latest.current) setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load();
-  }, [filter, round]);
+      const last = answer.Deliveries[answer.Deliveries.length - 1];
+      return { rows: answer.Deliveries, older: answer.Deliveries.length === PAGE ? last?.Id : undefined };
+    },
+    [filter],
+  );
+  const { rows: deliveries, loading, error } = list;
 
   return (
     <Screen
       title="Webhooks"
       actions={
-        <button type="button" class="secondary" onClick={() => setRound((r) => r + 1)} disabled={loading}>
+        <button type="button" class="secondary" onClick={list.reload} disabled={loading}>
           Refresh
         </button>
       }
@@ -127,13 +112,8 @@ export function WebhooksScreen() {
           <DeliveryItem key={d.Id} d={d} />
         ))}
       </ol>
-      {more && (
-        <button
-          type="button"
-          class="secondary"
-          disabled={loading}
-          onClick={() => void load(deliveries[deliveries.length - 1]?.Id)}
-        >
+      {list.hasOlder && (
+        <button type="button" class="secondary" disabled={loading} onClick={list.loadOlder}>
           Older deliveries
         </button>
       )}
