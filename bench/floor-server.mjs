@@ -41,11 +41,21 @@ const columnList = (columns) => columns.map((c) => `"${c}"`).join(', ');
 /** Rows as one JSON array of arrays (JsonRowsStatement): far cheaper to read than row objects. */
 function jsonRows(name, columns, select, prepared = true) {
   const values = columnList(columns);
-  const s = statement(name, `select json_group_array(json_array(${values})) as rows from (${select})`, {
+  const aggregate = {
+    sqlite: `select json_group_array(json_array(${values})) as rows from (${select})`,
     postgres: `select coalesce(json_agg(json_build_array(${values})), '[]') as rows from (${select}) as t`,
-    prepared,
-  });
+  };
+  const s = statement(name, aggregate.sqlite, { postgres: aggregate.postgres, prepared });
   s.json = true;
+  s.aggregate = aggregate;
+  return s;
+}
+
+/** Two jsonRows statements read by one (JsonRowsPair): [first's rows, second's rows]. */
+function jsonPair(name, first, second) {
+  const text = (d) => `select (${first.aggregate[d]}) as first_rows, (${second.aggregate[d]}) as second_rows`;
+  const s = statement(name, text('sqlite'), { postgres: text('postgres') });
+  s.pair = true;
   return s;
 }
 
@@ -151,6 +161,7 @@ const SUB_PAGE = jsonRows(
   `select ${columnList(SUB_PAGE_COLUMNS)} from subscriptions where sdkappid = ? and oa_id = ? and sub_seq > ? ` +
     'order by sub_seq limit ?',
 );
+const SUB_PAGE_WITH_ACCOUNT = jsonPair('subscriptions.page_with_account', OA_GET(1), SUB_PAGE);
 
 const MSG_COLUMNS = [
   'sdkappid',
@@ -199,7 +210,7 @@ const MSG_HISTORY = [
   historyStatement(false, true),
   historyStatement(true, false),
   historyStatement(true, true),
-];
+].map((history) => jsonPair(`${history.name}_with_account`, OA_GET(1), history));
 
 // ---------------------------------------------------------------------------------------------
 // Commands: generators that yield steps ([op, statement, parameters], or a transaction) and return
@@ -209,6 +220,7 @@ const MSG_HISTORY = [
 const ROW = 0; // the first row as an object, or undefined
 const ROWS = 1; // every row as an object
 const JSON_ROWS = 2; // a jsonRows statement's arrays
+const JSON_PAIR = 5; // a jsonPair statement's two arrays of arrays
 const RUN = 3; // a write: the number of rows changed
 const TX = 4; // [TX, generator function]: run it in a transaction, retried on PostgreSQL deadlocks
 
@@ -333,15 +345,9 @@ function* getSubscriberInfo(body) {
   const id = body.Official_Account;
   const pageSize = body.Limit ?? 200;
   const after = decodeCursor(body.Next ?? '');
-  // One read transaction: the page and the total come from the same snapshot.
-  const [account, rows] = yield [
-    TX,
-    function* () {
-      const [account] = yield [JSON_ROWS, OA_GET(1), [SDKAPPID, id]];
-      if (account === undefined) throw notFound(id);
-      return [account, yield [JSON_ROWS, SUB_PAGE, [SDKAPPID, id, after, pageSize + 1]]];
-    },
-  ];
+  // One statement: the page and the total come from the same snapshot.
+  const [[account], rows] = yield [JSON_PAIR, SUB_PAGE_WITH_ACCOUNT, [SDKAPPID, id, SDKAPPID, id, after, pageSize + 1]];
+  if (account === undefined) throw notFound(id);
   // The aggregate promises no order.
   rows.sort((a, b) => a[1] - b[1]);
   const count = Math.min(rows.length, pageSize);
@@ -368,14 +374,12 @@ function* msgGetSimple(body) {
   const pageSize = Math.min(wanted, 20);
   const withRecalled = body.WithRecalledMsg === 1;
   const history = MSG_HISTORY[(beforeSeq === null ? 0 : 2) + (withRecalled ? 1 : 0)];
-  const params = beforeSeq === null ? [SDKAPPID, id, pageSize + 1] : [SDKAPPID, id, beforeSeq, pageSize + 1];
-  const rows = yield [
-    TX,
-    function* () {
-      if ((yield [JSON_ROWS, OA_GET(1), [SDKAPPID, id]]).length === 0) throw notFound(id);
-      return yield [JSON_ROWS, history, params];
-    },
-  ];
+  const params =
+    beforeSeq === null
+      ? [SDKAPPID, id, SDKAPPID, id, pageSize + 1]
+      : [SDKAPPID, id, SDKAPPID, id, beforeSeq, pageSize + 1];
+  const [accounts, rows] = yield [JSON_PAIR, history, params];
+  if (accounts.length === 0) throw notFound(id);
   rows.sort((a, b) => b[MSG.seq] - a[MSG.seq]);
   const count = Math.min(rows.length, pageSize);
   const isFinished = rows.length <= pageSize ? 2 : wanted > 20 ? 0 : 1;
@@ -614,6 +618,8 @@ parentPort.on('message', () => {
 });
 `;
 
+const parseRows = (text) => (text === null || text === undefined ? [] : JSON.parse(text));
+
 async function openSqlite(dir) {
   const require = createRequire(import.meta.url);
   const Database = require('better-sqlite3');
@@ -661,8 +667,11 @@ async function openSqlite(dir) {
     if (op === ROW) return s.get(step[2]);
     if (op === ROWS) return s.all(step[2]);
     if (op === RUN) return s.run(step[2]).changes;
-    const text = s.get(step[2]);
-    return text === null || text === undefined ? [] : JSON.parse(text);
+    if (op === JSON_PAIR) {
+      const row = s.get(step[2]);
+      return [parseRows(row?.first_rows), parseRows(row?.second_rows)];
+    }
+    return parseRows(s.get(step[2]));
   }
 
   /** Runs a command's generator to its end, each step at once. */
@@ -722,6 +731,7 @@ async function openPostgres(url) {
     if (op === ROW) return result.rows[0];
     if (op === ROWS) return result.rows;
     if (op === RUN) return result.rowCount;
+    if (op === JSON_PAIR) return [result.rows[0]?.first_rows ?? [], result.rows[0]?.second_rows ?? []];
     return result.rows[0]?.rows ?? [];
   }
 

@@ -54,16 +54,16 @@ async function answer(command: string, body: unknown): Promise<{ text: string; v
 const lines: [string, number][] = [];
 try {
   lines.push([
-    'store: subscriber page, first (101 rows)',
-    await perCall(() => store.transaction((tx) => tx.listSubscribers(SDKAPPID, BIG, 0, 101))),
+    'store: subscriber page with its account, first (101 rows)',
+    await perCall(() => store.reads.subscriberPage(SDKAPPID, BIG, 0, 101)),
   ]);
   lines.push([
-    'store: subscriber page at 900,000 (101 rows)',
-    await perCall(() => store.transaction((tx) => tx.listSubscribers(SDKAPPID, BIG, 900_000, 101))),
+    'store: subscriber page with its account at 900,000 (101 rows)',
+    await perCall(() => store.reads.subscriberPage(SDKAPPID, BIG, 900_000, 101)),
   ]);
   lines.push([
-    'store: newest 21 messages',
-    await perCall(() => store.transaction((tx) => tx.listMessages(SDKAPPID, BIG, null, 21, false))),
+    'store: newest 21 messages with their account',
+    await perCall(() => store.reads.historyPage(SDKAPPID, BIG, null, 21, false)),
   ]);
   lines.push([
     'store: 50 official accounts (cached)',

@@ -34,19 +34,22 @@ export async function getHistory(
   }
   const pageSize = Math.min(reqMsgNumber, MAX_HISTORY_PAGE);
   const sdkappid = ctx.app.sdkappid;
-  return ctx.store.transaction(async (tx) => {
-    if (!(await tx.getOfficialAccounts(sdkappid, [officialAccountId])).has(officialAccountId)) {
-      throw officialAccountNotFound(officialAccountId);
-    }
-    const rows = await tx.listMessages(sdkappid, officialAccountId, beforeSeq, pageSize + 1, withRecalled);
-    const messages = rows.slice(0, pageSize);
-    const more = rows.length > pageSize;
-    return {
-      messages,
-      lastMsgKey: messages.at(-1)?.msgKey ?? '',
-      isFinished: !more ? 2 : reqMsgNumber > MAX_HISTORY_PAGE ? 0 : 1,
-    };
-  });
+  // One statement: whether the account exists and its page, from the same snapshot.
+  const { account, messages: rows } = await ctx.store.reads.historyPage(
+    sdkappid,
+    officialAccountId,
+    beforeSeq,
+    pageSize + 1,
+    withRecalled,
+  );
+  if (!account) throw officialAccountNotFound(officialAccountId);
+  const messages = rows.slice(0, pageSize);
+  const more = rows.length > pageSize;
+  return {
+    messages,
+    lastMsgKey: messages.at(-1)?.msgKey ?? '',
+    isFinished: !more ? 2 : reqMsgNumber > MAX_HISTORY_PAGE ? 0 : 1,
+  };
 }
 
 /** Per-key outcome of a recall: 0 recalled, 1 no such message, 2 already recalled. */

@@ -211,19 +211,21 @@ export async function getSubscriberInfo(
   const pageSize = limit ?? MAX_PAGE;
   const after = decodeSubscriberCursor(next);
   const sdkappid = ctx.app.sdkappid;
-  // One read transaction: the page and the total come from the same snapshot.
-  return ctx.store.transaction(async (tx) => {
-    const account = (await tx.getOfficialAccounts(sdkappid, [officialAccountId])).get(officialAccountId);
-    if (!account) throw officialAccountNotFound(officialAccountId);
-    const rows = await tx.listSubscribers(sdkappid, officialAccountId, after, pageSize + 1);
-    const page = rows.slice(0, pageSize);
-    const last = page.at(-1);
-    return {
-      subscribers: page,
-      subscriberNum: account.subscriberNum,
-      next: rows.length > pageSize && last ? encodeSubscriberCursor(last.subSeq) : '',
-    };
-  });
+  // One statement: the page and the total come from the same snapshot.
+  const { account, subscribers: rows } = await ctx.store.reads.subscriberPage(
+    sdkappid,
+    officialAccountId,
+    after,
+    pageSize + 1,
+  );
+  if (!account) throw officialAccountNotFound(officialAccountId);
+  const page = rows.slice(0, pageSize);
+  const last = page.at(-1);
+  return {
+    subscribers: page,
+    subscriberNum: account.subscriberNum,
+    next: rows.length > pageSize && last ? encodeSubscriberCursor(last.subSeq) : '',
+  };
 }
 
 export const SELF_INFO_FIELDS = ['SubscribeTime', 'CustomString'] as const;

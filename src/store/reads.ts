@@ -47,6 +47,14 @@ export class SqlReads implements Reads {
     return messages.findDuplicate(this.db, sdkappid, officialAccountId, random, hash, since);
   }
 
+  subscriberPage(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number) {
+    return subscriptions.pageWithAccount(this.db, sdkappid, officialAccountId, afterSeq, limit);
+  }
+
+  historyPage(sdkappid: number, id: string, beforeSeq: number | null, limit: number, withRecalled: boolean) {
+    return messages.historyWithAccount(this.db, sdkappid, id, beforeSeq, limit, withRecalled);
+  }
+
   getMessages(sdkappid: number, officialAccountId: string, seqs: readonly number[]) {
     return messages.getMany(this.db, sdkappid, officialAccountId, seqs);
   }

@@ -161,10 +161,6 @@ export class SqlTx implements Tx {
     return subscriptions.setCustomString(this.db, sdkappid, officialAccountId, userId, customString);
   }
 
-  listSubscribers(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number) {
-    return subscriptions.page(this.db, sdkappid, officialAccountId, afterSeq, limit);
-  }
-
   countUserSubscriptions(sdkappid: number, userId: string) {
     return subscriptions.countOfUser(this.db, sdkappid, userId);
   }
@@ -205,10 +201,6 @@ export class SqlTx implements Tx {
 
   findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, hash: string, since: number) {
     return messages.findDuplicate(this.db, sdkappid, officialAccountId, random, hash, since);
-  }
-
-  listMessages(sdkappid: number, id: string, beforeSeq: number | null, limit: number, withRecalled: boolean) {
-    return messages.history(this.db, sdkappid, id, beforeSeq, limit, withRecalled);
   }
 
   getMessages(sdkappid: number, officialAccountId: string, seqs: readonly number[]) {

@@ -95,13 +95,6 @@ export interface Tx {
     userId: string,
     customString: string,
   ): Promise<void>;
-  /** Subscribers in subscription order with sub_seq > afterSeq. */
-  listSubscribers(
-    sdkappid: number,
-    officialAccountId: string,
-    afterSeq: number,
-    limit: number,
-  ): Promise<SubscriberEntry[]>;
   countUserSubscriptions(sdkappid: number, userId: string): Promise<number>;
   /** A user's subscriptions in subscribe order, with the accounts they belong to. */
   listUserSubscriptions(
@@ -133,14 +126,6 @@ export interface Tx {
     contentHash: string,
     since: number,
   ): Promise<MessageRecord | undefined>;
-  /** History, newest first, Seq below `beforeSeq` (all when null); online-only messages are never listed. */
-  listMessages(
-    sdkappid: number,
-    officialAccountId: string,
-    beforeSeq: number | null,
-    limit: number,
-    withRecalled: boolean,
-  ): Promise<MessageRecord[]>;
   getMessages(
     sdkappid: number,
     officialAccountId: string,
@@ -170,6 +155,27 @@ export interface Reads extends Pick<Tx, 'subscribedAmong' | 'findDuplicateMessag
    * when a transaction that wrote it commits. Read through on PostgreSQL (other nodes write too).
    */
   officialAccountsCached(sdkappid: number, ids: readonly string[]): Promise<Map<string, OfficialAccountRecord>>;
+  /**
+   * Subscribers in subscription order with sub_seq > afterSeq, and their account (undefined when
+   * there is none), read in one statement: the page and SubscriberNum agree.
+   */
+  subscriberPage(
+    sdkappid: number,
+    officialAccountId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ account: OfficialAccountRecord | undefined; subscribers: SubscriberEntry[] }>;
+  /**
+   * History, newest first, Seq below `beforeSeq` (all when null), online-only messages never
+   * listed; with the account (undefined when there is none), read in one statement.
+   */
+  historyPage(
+    sdkappid: number,
+    officialAccountId: string,
+    beforeSeq: number | null,
+    limit: number,
+    withRecalled: boolean,
+  ): Promise<{ account: OfficialAccountRecord | undefined; messages: MessageRecord[] }>;
   /** The subset of `userIds` that are imported accounts of the app (no row locks outside a transaction). */
   existingAccounts(sdkappid: number, userIds: readonly string[]): Promise<Set<string>>;
   /** null when the user is not imported; else the time before which their UserSigs are void. */

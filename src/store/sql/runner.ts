@@ -4,7 +4,7 @@
  */
 import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
-import type { Dialect, JsonRowsStatement, Statement } from './statement.ts';
+import type { Dialect, JsonRowsPair, JsonRowsStatement, Statement } from './statement.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -29,6 +29,13 @@ export class SqlRunner {
   async jsonRows<R>(statement: JsonRowsStatement, parameters: readonly unknown[]): Promise<R[]> {
     const result = await this.execute<{ rows: unknown }>(statement, parameters);
     return statement.decode<R>(result.rows[0]?.rows);
+  }
+
+  /** The rows of both statements of a pair, from its one round trip. */
+  async jsonRowsPair<A, B>(statement: JsonRowsPair, parameters: readonly unknown[]): Promise<[A[], B[]]> {
+    const result = await this.execute<{ first_rows: unknown; second_rows: unknown }>(statement, parameters);
+    const row = result.rows[0];
+    return [statement.first.decode<A>(row?.first_rows), statement.second.decode<B>(row?.second_rows)];
   }
 
   /** Runs a write; answers how many rows it changed. */

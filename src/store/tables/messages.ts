@@ -3,17 +3,19 @@
  * Nothing is stored per subscriber.
  */
 import type { Generated, Selectable } from 'kysely';
-import type { MessageOutcome, MessageRecord, MessageState, NewMessage } from '../records.ts';
+import type { MessageOutcome, MessageRecord, MessageState, NewMessage, OfficialAccountRecord } from '../records.ts';
 import type { SqlRunner } from '../sql/runner.ts';
 import {
   allColumns,
   columnList,
   except,
   insertInto,
+  JsonRowsPair,
   JsonRowsStatement,
   ListStatement,
   Statement,
 } from '../sql/statement.ts';
+import * as officialAccounts from './official-accounts.ts';
 
 export interface MessagesTable {
   sdkappid: number;
@@ -128,6 +130,10 @@ const HISTORY = [
   historyStatement(true, false),
   historyStatement(true, true),
 ] as const;
+/** The same four, each read beside its account in one statement (a history page and whether the account exists). */
+const HISTORY_WITH_ACCOUNT = HISTORY.map(
+  (history) => new JsonRowsPair(`${history.name}_with_account`, officialAccounts.GET_ONE, history),
+);
 const GET = new ListStatement(
   'messages.get',
   (name, seqs, prepared) =>
@@ -217,19 +223,25 @@ export async function findDuplicate(
   return row ? toRecord(row) : undefined;
 }
 
-/** History, newest first, Seq below `beforeSeq` (all when null); online-only messages are never listed. */
-export async function history(
+/** A history page (as `history`) with its account, read together (undefined account: no such account). */
+export async function historyWithAccount(
   db: SqlRunner,
   sdkappid: number,
   officialAccountId: string,
   beforeSeq: number | null,
   limit: number,
   withRecalled: boolean,
-): Promise<MessageRecord[]> {
-  const statement = HISTORY[(beforeSeq === null ? 0 : 2) + (withRecalled ? 1 : 0)] as JsonRowsStatement;
-  const parameters =
+): Promise<{ account: OfficialAccountRecord | undefined; messages: MessageRecord[] }> {
+  const statement = HISTORY_WITH_ACCOUNT[(beforeSeq === null ? 0 : 2) + (withRecalled ? 1 : 0)] as JsonRowsPair;
+  const history =
     beforeSeq === null ? [sdkappid, officialAccountId, limit] : [sdkappid, officialAccountId, beforeSeq, limit];
-  return (await db.jsonRows<Row>(statement, parameters)).map(toRecord);
+  const [accounts, rows] = await db.jsonRowsPair<officialAccounts.OfficialAccountRow, Row>(statement, [
+    sdkappid,
+    officialAccountId,
+    ...history,
+  ]);
+  const [account] = accounts;
+  return { account: account && officialAccounts.toRecord(account), messages: rows.map(toRecord) };
 }
 
 export async function getMany(

@@ -85,6 +85,8 @@ const GET = new ListStatement(
   'official_accounts.get',
   (name, list, prepared) => new JsonRowsStatement(name, COLUMNS, `${SELECT} and id in (${list})`, { prepared }),
 );
+/** One account by ID, for statements of other tables that read it beside their own rows (JsonRowsPair). */
+export const GET_ONE = GET.of(1);
 const LOCK = new Statement('official_accounts.lock', `${SELECT} and id = ?`, {
   postgres: `${SELECT} and id = ? for update`,
 });

@@ -5,7 +5,15 @@
 import type { Generated, Selectable } from 'kysely';
 import type { MsgFlag, OfficialAccountRecord, SubscriberEntry, SubscriptionRecord } from '../records.ts';
 import type { SqlRunner } from '../sql/runner.ts';
-import { allColumns, columnList, except, JsonRowsStatement, ListStatement, Statement } from '../sql/statement.ts';
+import {
+  allColumns,
+  columnList,
+  except,
+  JsonRowsPair,
+  JsonRowsStatement,
+  ListStatement,
+  Statement,
+} from '../sql/statement.ts';
 import * as officialAccounts from './official-accounts.ts';
 
 export interface SubscriptionsTable {
@@ -79,6 +87,8 @@ const PAGE = new JsonRowsStatement(
     'order by sub_seq limit ?',
   { order: { column: 'sub_seq' } },
 );
+/** get_subscriber_info's read: the account (its SubscriberNum) and the page, in one statement. */
+const PAGE_WITH_ACCOUNT = new JsonRowsPair('subscriptions.page_with_account', officialAccounts.GET_ONE, PAGE);
 const DELETE = list(
   'subscriptions.delete',
   (users) => `delete from subscriptions where sdkappid = ? and oa_id = ? and user_id in (${users})`,
@@ -180,15 +190,24 @@ export async function get(
   return row ? toRecord(row) : undefined;
 }
 
-/** Subscribers in subscription order with sub_seq > afterSeq. */
-export async function page(
+/** A page of subscribers with their account, read together (undefined account: no such account). */
+export async function pageWithAccount(
   db: SqlRunner,
   sdkappid: number,
   officialAccountId: string,
   afterSeq: number,
   limit: number,
-): Promise<SubscriberEntry[]> {
-  return (await db.jsonRows<PageRow>(PAGE, [sdkappid, officialAccountId, afterSeq, limit])).map(toEntry);
+): Promise<{ account: OfficialAccountRecord | undefined; subscribers: SubscriberEntry[] }> {
+  const [accounts, rows] = await db.jsonRowsPair<officialAccounts.OfficialAccountRow, PageRow>(PAGE_WITH_ACCOUNT, [
+    sdkappid,
+    officialAccountId,
+    sdkappid,
+    officialAccountId,
+    afterSeq,
+    limit,
+  ]);
+  const [account] = accounts;
+  return { account: account && officialAccounts.toRecord(account), subscribers: rows.map(toEntry) };
 }
 
 /** Deletes these users' subscriptions to one account; answers how many there were. */
