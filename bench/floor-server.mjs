@@ -236,6 +236,12 @@ class Refusal extends Error {
     return JSON.stringify({ ActionStatus: 'FAIL', ErrorInfo: this.message, ErrorCode: this.code });
   }
 }
+/** Ends a send's transaction with a rollback when it repeats an earlier message. */
+class Repeated {
+  constructor(earlier) {
+    this.earlier = earlier;
+  }
+}
 const invalidParameter = (why) => new Refusal(6017, why);
 const notFound = (id) => new Refusal(130004, `official account "${id}" does not exist`);
 const NOT_FOUND_ITEM = ',"ErrorCode":130004,"ErrorInfo":"official account does not exist or has been destroyed"}';
@@ -520,49 +526,55 @@ function* sendOfficialAccountMsg(body) {
   const hash = createHash('sha256')
     .update(str([bodyJson, cloudCustomData, onlineOnly === 1]))
     .digest('base64');
-  // The same Random and content within 5 minutes is the same message: its key again, nothing stored.
-  const earlier = yield [ROW, MSG_FIND_DUPLICATE, [SDKAPPID, id, random, hash, now() - 300]];
-  if (earlier !== undefined) return `${OK},"MsgTime":${earlier.time},"MsgKey":${str(earlier.msg_key)}}`;
-  const [time, key, stored] = yield [
-    TX,
-    function* () {
-      if ((yield [ROW, OA_LOCK, [SDKAPPID, id]]) === undefined) throw notFound(id);
-      const raced = yield [ROW, MSG_FIND_DUPLICATE, [SDKAPPID, id, random, hash, now() - 300]];
-      if (raced !== undefined) return [raced.time, raced.msg_key, false];
-      const time = now();
-      const taken = yield [ROW, OA_TAKE_SEQ, [time, SDKAPPID, id]];
-      const seq = Number(taken.next_seq);
-      const version = Number(taken.next_version);
-      const key = `${seq}_1_${time}`;
-      const options = {};
-      if (body.SendMsgControl) options.sendMsgControl = body.SendMsgControl;
-      if (body.ForbidCallbackControl) options.forbidCallbackControl = body.ForbidCallbackControl;
-      yield [
-        RUN,
-        MSG_INSERT,
-        [
-          SDKAPPID,
-          id,
-          seq,
-          key,
-          random,
-          time,
-          id,
-          bodyJson,
-          cloudCustomData,
-          body.OfflinePushInfo === undefined ? null : str(body.OfflinePushInfo),
-          str(options),
-          onlineOnly,
-          hash,
-          0, // state: sent (no before-send webhook)
-          version,
-          version,
-        ],
-      ];
-      return [time, key, true];
-    },
-  ];
-  if (stored) forget(id);
+  let time;
+  let key;
+  try {
+    [time, key] = yield [
+      TX,
+      function* () {
+        // Taking the Seq locks the row; the same Random and content within 5 minutes is the same
+        // message: its key again, and a rollback, so nothing is stored or taken.
+        const time = now();
+        const taken = yield [ROW, OA_TAKE_SEQ, [time, SDKAPPID, id]];
+        if (taken === undefined) throw notFound(id);
+        const earlier = yield [ROW, MSG_FIND_DUPLICATE, [SDKAPPID, id, random, hash, time - 300]];
+        if (earlier !== undefined) throw new Repeated(earlier);
+        const seq = Number(taken.next_seq);
+        const version = Number(taken.next_version);
+        const key = `${seq}_1_${time}`;
+        const options = {};
+        if (body.SendMsgControl) options.sendMsgControl = body.SendMsgControl;
+        if (body.ForbidCallbackControl) options.forbidCallbackControl = body.ForbidCallbackControl;
+        yield [
+          RUN,
+          MSG_INSERT,
+          [
+            SDKAPPID,
+            id,
+            seq,
+            key,
+            random,
+            time,
+            id,
+            bodyJson,
+            cloudCustomData,
+            body.OfflinePushInfo === undefined ? null : str(body.OfflinePushInfo),
+            str(options),
+            onlineOnly,
+            hash,
+            0, // state: sent (no before-send webhook)
+            version,
+            version,
+          ],
+        ];
+        return [time, key];
+      },
+    ];
+  } catch (e) {
+    if (!(e instanceof Repeated)) throw e;
+    return `${OK},"MsgTime":${e.earlier.time},"MsgKey":${str(e.earlier.msg_key)}}`;
+  }
+  forget(id);
   return `${OK},"MsgTime":${time},"MsgKey":${str(key)}}`;
 }
 
@@ -674,14 +686,20 @@ async function openSqlite(dir) {
     return parseRows(s.get(step[2]));
   }
 
-  /** Runs a command's generator to its end, each step at once. */
+  /** Runs a command's generator to its end, each step at once; a step's error is thrown into it. */
   function run(generator) {
-    let input;
-    for (;;) {
-      const { value, done } = generator.next(input);
-      if (done) return value;
-      input = exec(value);
+    let step = generator.next();
+    while (!step.done) {
+      let input;
+      try {
+        input = exec(step.value);
+      } catch (e) {
+        step = generator.throw(e);
+        continue;
+      }
+      step = generator.next(input);
     }
+    return step.value;
   }
 
   const apps = db
@@ -761,12 +779,18 @@ async function openPostgres(url) {
   }
 
   async function run(generator, client = null) {
-    let input;
-    for (;;) {
-      const { value, done } = generator.next(input);
-      if (done) return value;
-      input = await exec(value, client);
+    let step = generator.next();
+    while (!step.done) {
+      let input;
+      try {
+        input = await exec(step.value, client);
+      } catch (e) {
+        step = generator.throw(e);
+        continue;
+      }
+      step = generator.next(input);
     }
+    return step.value;
   }
 
   const { rows: apps } = await pool.query(

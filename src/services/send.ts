@@ -56,15 +56,21 @@ export function checkSendInput(input: SendInput): string {
   return bodyJson;
 }
 
+/** Ends a send's transaction with a rollback when it repeats an earlier message: nothing is stored or taken. */
+class RepeatedSend {
+  constructor(readonly earlier: MessageRecord) {}
+}
+
 /**
  * send_official_account_msg.
  *
- * 1. Validation, and a quick duplicate check (same content and Random within 5 minutes answers
- *    with the first message's key and stores nothing).
- * 2. One transaction, under the account's row lock: the duplicate check again, the per-account
- *    limits, a Seq, and the message row. Doing the limit check here means identical sends racing
- *    each other (even on different nodes) store one message and are charged once; an attempt
- *    that rolls back gives its charge back.
+ * 1. Validation.
+ * 2. One transaction: a Seq (which locks the account's row), the duplicate check (same content
+ *    and Random within 5 minutes answers with the first message's key and stores nothing), the
+ *    per-account limits, and the message row: on PostgreSQL five round trips with begin and
+ *    commit. Checking under the lock means identical sends racing each other (even on different
+ *    nodes) store one message and are charged once; an attempt that rolls back gives its charge
+ *    back.
  * 3. With a before-send webhook on, the row is stored `pending` (hidden) and the webhook is asked
  *    outside any transaction; a second transaction then settles it as sent (possibly rewritten),
  *    or discarded (ErrorCode 2: the caller still sees success; refusals answer their error).
@@ -76,53 +82,57 @@ export async function sendMessage(ctx: ServiceContext, input: SendInput): Promis
   const id = input.officialAccountId;
   const onlineOnly = input.onlineOnlyFlag === 1 ? 1 : 0;
   const hash = contentHash(bodyJson, input.cloudCustomData, onlineOnly === 1);
-  const since = () => ctx.now() - DEDUPE_WINDOW_SECONDS;
-  const repeat = (m: MessageRecord): SendResult => ({ msgTime: m.time, msgKey: m.msgKey, seq: m.seq, duplicate: true });
-
-  // An unknown account has no duplicate; the transaction below answers 130004 for it.
-  const earlier = await ctx.store.reads.findDuplicateMessage(sdkappid, id, input.random, hash, since());
-  if (earlier) return repeat(earlier);
 
   const askWebhook = !input.forbidCallbackControl?.includes(FORBID_BEFORE_SEND) && isOn(ctx, CALLBACKS.beforeSendMsg);
   const emitsAfter = !input.forbidCallbackControl?.includes(FORBID_AFTER_SEND);
   const body = input.msgBody as unknown[];
   const cloudCustomData = input.cloudCustomData ?? null;
-  const reserved = await ctx.store.transaction(async (tx) => {
-    if (!(await tx.lockOfficialAccount(sdkappid, id))) throw officialAccountNotFound(id);
-    const raced = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, since());
-    if (raced) return repeat(raced);
-    const refusal = await ctx.sendLimits.allow(ctx.app, id);
-    if (refusal !== null) throw sendLimited(refusal);
-    tx.onRollback(() => ctx.sendLimits.refund(ctx.app, id));
-    const time = ctx.now();
-    const { seq, version } = await tx.takeMessageSeq(sdkappid, id, askWebhook ? null : time);
-    const key = msgKey(seq, time);
-    await tx.insertMessage(sdkappid, {
-      officialAccountId: id,
-      seq,
-      msgKey: key,
-      random: input.random,
-      time,
-      fromAccount: id,
-      body,
-      cloudCustomData,
-      offlinePushInfo: input.offlinePushInfo ?? null,
-      options: {
-        ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
-        ...(input.forbidCallbackControl && { forbidCallbackControl: input.forbidCallbackControl }),
-        ...(askWebhook && { clientIp: ctx.clientIp }),
-      },
-      onlineOnly: onlineOnly === 1,
-      contentHash: hash,
-      state: askWebhook ? 'pending' : 'sent',
-      version,
+  let reserved: SendResult;
+  try {
+    reserved = await ctx.store.transaction(async (tx) => {
+      // Taking the Seq locks the account's row: the duplicate check after it sees every send
+      // that committed before, on any node. A repeat rolls the Seq back (RepeatedSend).
+      const time = ctx.now();
+      const taken = await tx.takeMessageSeq(sdkappid, id, askWebhook ? null : time);
+      if (taken === undefined) throw officialAccountNotFound(id);
+      const earlier = await tx.findDuplicateMessage(sdkappid, id, input.random, hash, time - DEDUPE_WINDOW_SECONDS);
+      if (earlier) throw new RepeatedSend(earlier);
+      const refusal = await ctx.sendLimits.allow(ctx.app, id);
+      if (refusal !== null) throw sendLimited(refusal);
+      tx.onRollback(() => ctx.sendLimits.refund(ctx.app, id));
+      const { seq, version } = taken;
+      const key = msgKey(seq, time);
+      await tx.insertMessage(sdkappid, {
+        officialAccountId: id,
+        seq,
+        msgKey: key,
+        random: input.random,
+        time,
+        fromAccount: id,
+        body,
+        cloudCustomData,
+        offlinePushInfo: input.offlinePushInfo ?? null,
+        options: {
+          ...(input.sendMsgControl && { sendMsgControl: input.sendMsgControl }),
+          ...(input.forbidCallbackControl && { forbidCallbackControl: input.forbidCallbackControl }),
+          ...(askWebhook && { clientIp: ctx.clientIp }),
+        },
+        onlineOnly: onlineOnly === 1,
+        contentHash: hash,
+        state: askWebhook ? 'pending' : 'sent',
+        version,
+      });
+      if (!askWebhook) {
+        const sent: Reserved = { id, seq, msgKey: key, time, onlineOnly, emitsAfter };
+        await settleSend(ctx, tx, sent, { state: 'sent', body, cloudCustomData }, version);
+      }
+      return { msgTime: time, msgKey: key, seq, duplicate: false };
     });
-    if (!askWebhook) {
-      const sent: Reserved = { id, seq, msgKey: key, time, onlineOnly, emitsAfter };
-      await settleSend(ctx, tx, sent, { state: 'sent', body, cloudCustomData }, version);
-    }
-    return { msgTime: time, msgKey: key, seq, duplicate: false };
-  });
+  } catch (e) {
+    if (!(e instanceof RepeatedSend)) throw e;
+    const m = e.earlier;
+    return { msgTime: m.time, msgKey: m.msgKey, seq: m.seq, duplicate: true };
+  }
   if (reserved.duplicate || !askWebhook) return reserved;
 
   const pending: Reserved = {

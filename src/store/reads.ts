@@ -43,10 +43,6 @@ export class SqlReads implements Reads {
     return subscriptions.subscribedAmong(this.db, sdkappid, officialAccountId, userIds);
   }
 
-  findDuplicateMessage(sdkappid: number, officialAccountId: string, random: number, hash: string, since: number) {
-    return messages.findDuplicate(this.db, sdkappid, officialAccountId, random, hash, since);
-  }
-
   subscriberPage(sdkappid: number, officialAccountId: string, afterSeq: number, limit: number) {
     return subscriptions.pageWithAccount(this.db, sdkappid, officialAccountId, afterSeq, limit);
   }

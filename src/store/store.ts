@@ -108,12 +108,13 @@ export interface Tx {
   /**
    * Takes the account's next message Seq. With `sentAt` the message is visible at once: it also
    * takes a timeline version and moves LastMsgTime; with null it waits for markMessageSent.
+   * Locks the account's row like lockOfficialAccount; undefined when there is no such account.
    */
   takeMessageSeq(
     sdkappid: number,
     officialAccountId: string,
     sentAt: number | null,
-  ): Promise<{ seq: number; version: number }>;
+  ): Promise<{ seq: number; version: number } | undefined>;
   insertMessage(sdkappid: number, message: NewMessage): Promise<void>;
   /** Settles a message that is still pending; false when it was not (already settled). */
   settleMessage(sdkappid: number, officialAccountId: string, seq: number, outcome: MessageOutcome): Promise<boolean>;
@@ -147,9 +148,9 @@ export interface Tx {
 
 /**
  * Reads that run outside any transaction, each one statement on its own: checks made before a
- * "before" webhook is asked, the quick duplicate check of a send, and background scans.
+ * "before" webhook is asked, pages that one statement reads whole, and background scans.
  */
-export interface Reads extends Pick<Tx, 'subscribedAmong' | 'findDuplicateMessage' | 'getMessages'> {
+export interface Reads extends Pick<Tx, 'subscribedAmong' | 'getMessages'> {
   /**
    * Cached on SQLite, where this process is the file's one writer: a row is dropped from memory
    * when a transaction that wrote it commits. Read through on PostgreSQL (other nodes write too).

@@ -221,14 +221,15 @@ export async function reserveSubSeqs(db: SqlRunner, sdkappid: number, id: string
 /**
  * Takes the next message Seq; never repeats one. With `sentAt`, the message is visible at once:
  * it also takes a timeline version and moves LastMsgTime. Without, it waits for a before-send
- * webhook and gets its version from markSent (version 0 until then).
+ * webhook and gets its version from markSent (version 0 until then). The update locks the row
+ * (PostgreSQL) until the transaction ends; undefined when there is no such account.
  */
 export async function takeSeq(db: SqlRunner, sdkappid: number, id: string, sentAt: number | null) {
   const [row] =
     sentAt === null
       ? await db.rows<{ next_seq: number | string }>(RESERVE_SEQ, [sdkappid, id])
       : await db.rows<{ next_seq: number | string; next_version: number | string }>(TAKE_SEQ, [sentAt, sdkappid, id]);
-  if (row === undefined) throw new Error(`official account ${id} vanished inside its transaction`);
+  if (row === undefined) return undefined;
   return { seq: Number(row.next_seq), version: 'next_version' in row ? Number(row.next_version) : 0 };
 }
 
