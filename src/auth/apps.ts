@@ -66,6 +66,12 @@ export class AppRegistry {
     private readonly refreshMs = 2000,
   ) {}
 
+  /** The app when it is in memory and fresh (no await on the hot path); else undefined: ask `get`. */
+  peek(sdkappid: number): AppRecord | undefined {
+    const entry = this.entries.get(sdkappid);
+    return entry !== undefined && Date.now() - entry.loadedAt < this.refreshMs ? entry.app : undefined;
+  }
+
   async get(sdkappid: number): Promise<AppRecord | undefined> {
     const entry = this.entries.get(sdkappid);
     if (entry !== undefined && Date.now() - entry.loadedAt < this.refreshMs) return entry.app;

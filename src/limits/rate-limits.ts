@@ -26,8 +26,8 @@ export class RateLimits {
     private readonly override: number | null,
   ) {}
 
-  /** Counts the call; false when it is over the limit for the current second. */
-  async allow(app: AppRecord, command: LimitedCommand): Promise<boolean> {
+  /** Counts the call; false when it is over the limit for the current second (true at once when there is none). */
+  allow(app: AppRecord, command: LimitedCommand): boolean | Promise<boolean> {
     const rate = effectiveRate(this.override, app, command);
     if (rate === 0) return true;
     return consume(this.limiters.get('rate', rate, 1), `${app.sdkappid}:${command.key}`);

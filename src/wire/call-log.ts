@@ -23,6 +23,9 @@ export function unknownFieldsHeader(paths: readonly string[]): string {
   return names.join(', ') + (paths.length > MAX_HEADER_FIELDS ? ', ...' : '');
 }
 
+/** The log levels at which the access line (info) is written. */
+const WRITES_INFO = new Set(['info', 'debug', 'trace']);
+
 /** Told of every call as its access-log line has it (metrics). */
 export type CallObserver = (service: string, command: string, code: number, ms: number) => void;
 
@@ -44,20 +47,25 @@ export function reportCall(
   onCall: CallObserver | undefined,
 ): void {
   const { outcome } = report;
-  const line = {
+  const code = outcome.envelope.ErrorCode;
+  const ms = Math.round((performance.now() - report.started) * 100) / 100;
+  onCall?.(report.service, report.command, code, ms);
+  const line = () => ({
     service: report.service,
     command: report.command,
     sdkappid: outcome.sdkappid,
     operator: outcome.operator,
-    code: outcome.envelope.ErrorCode,
-    ms: Math.round((performance.now() - report.started) * 100) / 100,
+    code,
+    ms,
     ...report.extra,
-  };
-  onCall?.(line.service, line.command, line.code, line.ms);
-  if (outcome.internalError !== undefined) request.log.error({ ...line, err: outcome.internalError }, 'call failed');
+  });
+  if (outcome.internalError !== undefined) request.log.error({ ...line(), err: outcome.internalError }, 'call failed');
   else if (outcome.unknownFields !== undefined) {
     // Tencent ignores fields it does not know; a typo then passes unnoticed, so say so.
-    request.log.warn({ ...line, unknownFields: outcome.unknownFields }, 'call with unknown fields');
+    request.log.warn({ ...line(), unknownFields: outcome.unknownFields }, 'call with unknown fields');
     reply.header(UNKNOWN_FIELDS_HEADER, unknownFieldsHeader(outcome.unknownFields));
-  } else request.log.info(line, 'call');
+  } else if (WRITES_INFO.has(request.log.level)) {
+    // Built only when written: at the default level (warn) a call costs no log object.
+    request.log.info(line(), 'call');
+  }
 }

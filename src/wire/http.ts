@@ -102,7 +102,8 @@ export function buildHttpServer(pipeline: Pipeline, store: Store, options: HttpO
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         clientIp: request.ip,
       });
-      reportCall(request, reply, { ...request.params, started, outcome }, options.onCall);
+      const { service, command } = request.params;
+      reportCall(request, reply, { service, command, started, outcome }, options.onCall);
       return reply.code(200).send(outcome.envelope);
     },
   });

@@ -22,23 +22,48 @@ export interface UnknownField {
 }
 
 /** The fields in `value` that `schema` does not declare (in objects and arrays of objects). */
-export function unknownFields(schema: TSchema, value: unknown, path = ''): UnknownField[] {
-  const s = schema as ObjectLike;
-  if (Array.isArray(value)) {
-    if (s.items === undefined) return [];
-    return value.flatMap((item, i) => unknownFields(s.items as TSchema, item, `${path}[${i}]`));
-  }
-  if (value === null || typeof value !== 'object' || s.properties === undefined) return [];
-  // A record (any key allowed) or a schema that says what extra keys mean is not checked.
-  if (s.additionalProperties !== undefined || s.patternProperties !== undefined) return [];
+export function unknownFields(schema: TSchema, value: unknown): UnknownField[] {
   const found: UnknownField[] = [];
-  for (const [key, child] of Object.entries(value)) {
-    const declared = s.properties[key];
-    const at = path === '' ? key : `${path}.${key}`;
-    if (declared === undefined) found.push({ path: at, name: key, declared: Object.keys(s.properties) });
-    else found.push(...unknownFields(declared, child, at));
-  }
+  collect(schema as ObjectLike, value, [], found);
   return found;
+}
+
+/**
+ * Walks `value` beside `schema`. `at` is the path so far as segments (a key, or an array index),
+ * joined into text only for a field that is reported: every call walks its whole body, and
+ * nearly every body is all known fields.
+ */
+function collect(s: ObjectLike, value: unknown, at: (string | number)[], found: UnknownField[]): void {
+  if (Array.isArray(value)) {
+    if (s.items === undefined) return;
+    for (let i = 0; i < value.length; i++) {
+      at.push(i);
+      collect(s.items as ObjectLike, value[i], at, found);
+      at.pop();
+    }
+    return;
+  }
+  if (value === null || typeof value !== 'object' || s.properties === undefined) return;
+  // A record (any key allowed) or a schema that says what extra keys mean is not checked.
+  if (s.additionalProperties !== undefined || s.patternProperties !== undefined) return;
+  const properties = s.properties;
+  for (const key of Object.keys(value)) {
+    const declared = properties[key];
+    at.push(key);
+    if (declared === undefined) found.push({ path: pathText(at), name: key, declared: Object.keys(properties) });
+    else collect(declared as ObjectLike, (value as Record<string, unknown>)[key], at, found);
+    at.pop();
+  }
+}
+
+/** `a.b[2].c`, as the access log and the refusal name a field. */
+function pathText(at: readonly (string | number)[]): string {
+  let text = '';
+  for (const segment of at) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? segment : `.${segment}`;
+  }
+  return text;
 }
 
 function words(name: string): string[] {
