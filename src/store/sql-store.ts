@@ -12,7 +12,8 @@ import { checkFilesWritable, type StoreFile } from './files-writable.ts';
 import { SqlReads } from './reads.ts';
 import type { OutboxFilter } from './records.ts';
 import type { Database } from './schema.ts';
-import { SqlRunner } from './sql/runner.ts';
+import { kyselyStatements } from './sql/kysely-runner.ts';
+import type { StatementDatabase } from './sql/runner.ts';
 import type { Dialect } from './sql/statement.ts';
 import { SqlTx, type TxEffects } from './sql-tx.ts';
 import type { Apps, Browse, ConnectionUse, Outbox, PresenceStore, Store, Tx } from './store.ts';
@@ -49,6 +50,8 @@ export class SqlStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
     /** The files the store writes (SQLite's database and WAL), for checkWritable. */
     private readonly files: readonly StoreFile[] = [],
+    /** Where the per-call statements run (store/README.md): through Kysely unless the store says otherwise. */
+    private readonly statements: StatementDatabase = kyselyStatements(kysely, kind),
   ) {
     const cache = kind === 'sqlite' ? new OfficialAccountCache() : null;
     this.effects = {
@@ -57,7 +60,7 @@ export class SqlStore implements Store {
         for (const listener of this.outboxListeners) listener();
       },
     };
-    const runner = new SqlRunner(kysely, kind);
+    const runner = statements.autocommit;
     this.reads = new SqlReads(runner, cache);
     this.presence = {
       add: (sdkappid, userId, connectionId, nodeId, platform) =>
@@ -100,8 +103,8 @@ export class SqlStore implements Store {
       let tx: SqlTx | undefined;
       let result: T;
       try {
-        result = await this.kysely.transaction().execute((trx) => {
-          tx = new SqlTx(new SqlRunner(trx, this.kind), this.effects);
+        result = await this.statements.transaction((runner) => {
+          tx = new SqlTx(runner, this.effects);
           return fn(tx);
         });
       } catch (e) {

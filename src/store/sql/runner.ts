@@ -1,24 +1,28 @@
 /**
- * Runs hand-written statements (statement.ts) on a Kysely database or transaction, so they share
- * Kysely's connection handling and transactions with the queries it builds.
+ * Runs hand-written statements (statement.ts): checks each call's parameters against the
+ * statement and shapes what comes back. Where they run is the subclass's business: on a Kysely
+ * database or transaction (SQLite: kysely-runner.ts, sharing Kysely's one connection and its
+ * queue), or straight on node-postgres (PostgreSQL: pg-runner.ts).
  */
-import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
-import type { Database } from '../schema.ts';
 import type { Dialect, JsonRowsPair, JsonRowsStatement, Statement } from './statement.ts';
 
-export type Db = Kysely<Database> | Transaction<Database>;
+/** A statement's rows, and for a write how many rows it changed. */
+export interface StatementResult<R> {
+  rows: R[];
+  changes: number;
+}
 
-export class SqlRunner {
-  constructor(
-    readonly db: Db,
-    readonly dialect: Dialect,
-  ) {}
+export abstract class SqlRunner {
+  constructor(readonly dialect: Dialect) {}
 
-  private execute<R>(statement: Statement, parameters: readonly unknown[]): Promise<QueryResult<R>> {
+  /** Sends the statement's text for this dialect with these parameters. */
+  protected abstract send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>>;
+
+  private execute<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>> {
     if (parameters.length !== statement.arity) {
       throw new Error(`${statement.name} takes ${statement.arity} parameters, got ${parameters.length}`);
     }
-    return this.db.executeQuery<R>(CompiledQuery.raw(statement.text(this.dialect), parameters as unknown[]));
+    return this.send<R>(statement, parameters);
   }
 
   async rows<R>(statement: Statement, parameters: readonly unknown[]): Promise<R[]> {
@@ -40,6 +44,12 @@ export class SqlRunner {
 
   /** Runs a write; answers how many rows it changed. */
   async changes(statement: Statement, parameters: readonly unknown[]): Promise<number> {
-    return Number((await this.execute(statement, parameters)).numAffectedRows ?? 0n);
+    return (await this.execute(statement, parameters)).changes;
   }
+}
+
+/** Where per-call statements run: in autocommit, or all of `fn` in one transaction on one connection. */
+export interface StatementDatabase {
+  readonly autocommit: SqlRunner;
+  transaction<T>(fn: (runner: SqlRunner) => Promise<T>): Promise<T>;
 }

@@ -1,8 +1,9 @@
 /**
  * Hand-written statements: SQL text written once in the subset both stores speak, with `?`
  * placeholders (PostgreSQL's `$n` form is derived once), a name, and the number of parameters
- * it takes. On PostgreSQL the name travels inside the text as a leading comment
- * (`/*herald:name*\/`), which postgres.ts reads to keep the statement prepared per connection.
+ * it takes. On PostgreSQL a statement goes out under its name (pg-runner.ts), prepared once per
+ * connection; its text starts with the name as a comment (`/*herald:name*\/`), so PostgreSQL's
+ * logs and pg_stat_statements name it too.
  *
  * Rule for authors: never put a literal `?` in the text (no string literals holding one); every
  * `?` is a parameter.
@@ -12,6 +13,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export class Statement {
   /** How many parameters a call must pass (the `?` in the text). */
   readonly arity: number;
+  /** The name PostgreSQL keeps it prepared under per connection; undefined: sent unnamed. */
+  readonly postgresName: string | undefined;
   private readonly sqlite: string;
   private readonly postgres: string;
 
@@ -32,6 +35,7 @@ export class Statement {
     this.sqlite = text;
     let n = 0;
     const numbered = postgres.replace(/\?/g, () => `$${++n}`);
+    this.postgresName = options.prepared === false ? undefined : name;
     this.postgres = options.prepared === false ? numbered : `${PREPARED_PREFIX}${name}*/ ${numbered}`;
   }
 
@@ -41,12 +45,6 @@ export class Statement {
 }
 
 const PREPARED_PREFIX = '/*herald:';
-
-/** The prepared-statement name a PostgreSQL text carries, if any (see Statement). */
-export function preparedName(text: string): string | undefined {
-  if (!text.startsWith(PREPARED_PREFIX)) return undefined;
-  return text.slice(PREPARED_PREFIX.length, text.indexOf('*/'));
-}
 
 function countPlaceholders(text: string): number {
   let n = 0;
