@@ -582,12 +582,8 @@ function* accountImport(body) {
   const userId = body.UserID ?? body.Identifier;
   const variant = (body.Nick !== undefined ? 1 : 0) + (body.FaceUrl !== undefined ? 2 : 0);
   const params = [SDKAPPID, userId, body.Nick ?? '', body.FaceUrl ?? '', now()];
-  yield [
-    TX,
-    function* () {
-      yield [RUN, ACCOUNTS_UPSERT[variant], params];
-    },
-  ];
+  // One statement, in autocommit as Herald runs it.
+  yield [RUN, ACCOUNTS_UPSERT[variant], params];
   return `${OK}}`;
 }
 

@@ -25,7 +25,8 @@ export async function importAccount(ctx: ServiceContext, account: AccountInput):
   if (idProblem !== null) throw invalidAccountParameter(idProblem);
   const tooLong = profileProblem(account);
   if (tooLong !== null) throw profileValueTooLong(tooLong);
-  await ctx.store.transaction((tx) => tx.upsertAccounts(ctx.app.sdkappid, [account], ctx.now()));
+  // One account is one upsert: no transaction around it.
+  await ctx.store.oneStatement((tx) => tx.upsertAccounts(ctx.app.sdkappid, [account], ctx.now()));
 }
 
 /**

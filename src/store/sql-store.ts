@@ -13,7 +13,7 @@ import { SqlReads } from './reads.ts';
 import type { OutboxFilter } from './records.ts';
 import type { Database } from './schema.ts';
 import { kyselyStatements } from './sql/kysely-runner.ts';
-import type { StatementDatabase } from './sql/runner.ts';
+import { OneStatementRunner, type SqlRunner, type StatementDatabase } from './sql/runner.ts';
 import type { Dialect } from './sql/statement.ts';
 import { SqlTx, type TxEffects } from './sql-tx.ts';
 import type { Apps, Browse, ConnectionUse, Outbox, PresenceStore, Store, Tx } from './store.ts';
@@ -98,12 +98,24 @@ export class SqlStore implements Store {
     };
   }
 
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.run(fn, (body) => this.statements.transaction(body));
+  }
+
+  oneStatement<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.run(fn, (body) => body(new OneStatementRunner(this.statements.autocommit)));
+  }
+
+  /** Runs `fn` on what `open` gives it, then its hooks; a deadlock victim runs again. */
+  private async run<T>(
+    fn: (tx: Tx) => Promise<T>,
+    open: (body: (runner: SqlRunner) => Promise<T>) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let tx: SqlTx | undefined;
       let result: T;
       try {
-        result = await this.statements.transaction((runner) => {
+        result = await open((runner) => {
           tx = new SqlTx(runner, this.effects);
           return fn(tx);
         });

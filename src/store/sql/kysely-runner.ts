@@ -15,7 +15,7 @@ export class KyselyRunner extends SqlRunner {
     super(dialect);
   }
 
-  protected async send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>> {
+  async send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>> {
     const result = await this.db.executeQuery<R>(
       CompiledQuery.raw(statement.text(this.dialect), parameters as unknown[]),
     );

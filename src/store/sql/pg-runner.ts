@@ -14,7 +14,7 @@ export class PgRunner extends SqlRunner {
     super('postgres');
   }
 
-  protected async send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>> {
+  async send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>> {
     const text = statement.text('postgres');
     const values = parameters as unknown[];
     const name = statement.postgresName;

@@ -15,8 +15,8 @@ export interface StatementResult<R> {
 export abstract class SqlRunner {
   constructor(readonly dialect: Dialect) {}
 
-  /** Sends the statement's text for this dialect with these parameters. */
-  protected abstract send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>>;
+  /** Sends the statement's text for this dialect with these parameters (unchecked: callers use the methods below). */
+  abstract send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>>;
 
   private execute<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>> {
     if (parameters.length !== statement.arity) {
@@ -52,4 +52,22 @@ export abstract class SqlRunner {
 export interface StatementDatabase {
   readonly autocommit: SqlRunner;
   transaction<T>(fn: (runner: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A runner that lets one statement through, on `inner`: what a one-statement change runs on in
+ * autocommit. A second statement would run outside any transaction with the first, so it fails.
+ */
+export class OneStatementRunner extends SqlRunner {
+  private used = false;
+
+  constructor(private readonly inner: SqlRunner) {
+    super(inner.dialect);
+  }
+
+  send<R>(statement: Statement, parameters: readonly unknown[]): Promise<StatementResult<R>> {
+    if (this.used) throw new Error(`${statement.name}: a one-statement change ran a second statement`);
+    this.used = true;
+    return this.inner.send<R>(statement, parameters);
+  }
 }
