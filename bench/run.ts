@@ -413,6 +413,21 @@ function memory(pid: number): { rssMiB: number; peakMiB: number } {
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
+/**
+ * Where a Herald's resident memory is, from its own /metrics: the V8 heap (allocated, and in use
+ * by live and not yet collected objects) and memory held outside it (SQLite's page cache, 16 MB
+ * per connection in better-sqlite3's build, buffers, code and the allocator's retained pages).
+ */
+async function heapShare(url: string): Promise<{ heapTotalMiB: number; heapUsedMiB: number } | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+    return { heapTotalMiB: value('nodejs_heap_size_total_bytes'), heapUsedMiB: value('nodejs_heap_size_used_bytes') };
+  } catch {
+    return null;
+  }
+}
+
 /** Cores the machine spends on work other than this process over one second. */
 async function backgroundCores(): Promise<number> {
   const before = cpuMark(process.pid);
@@ -774,7 +789,7 @@ interface ServerResult {
   server: ServerName;
   startupMs: number[];
   idle: { rssMiB: number; peakMiB: number } | null;
-  after: { rssMiB: number; peakMiB: number } | null;
+  after: { rssMiB: number; peakMiB: number; heapTotalMiB?: number; heapUsedMiB?: number } | null;
   /** Cores busy with other work during 1 s before the first workload on this server (other sessions' tests, …). */
   backgroundCores: number;
   /** measured: the reported round (median req/s of `rounds`); errors of every round are in `rounds`. */
@@ -1120,7 +1135,9 @@ function targets(results: ServerResult[]): TargetCheck[] {
       checks.push({
         target: `RSS ≤ 200 MB with the ${SHAPE.bigSubscribers.toLocaleString('en-US')}-subscription data set`,
         server,
-        value: `${fmt(r.after.rssMiB)} MiB after the run (peak ${fmt(r.after.peakMiB)}, idle ${fmt(r.idle?.rssMiB ?? NaN)})`,
+        value:
+          `${fmt(r.after.rssMiB)} MiB after the run (peak ${fmt(r.after.peakMiB)}, idle ${fmt(r.idle?.rssMiB ?? NaN)}` +
+          `${r.after.heapTotalMiB !== undefined ? `; V8 heap ${fmt(r.after.heapTotalMiB)}, ${fmt(r.after.heapUsedMiB ?? NaN)} of it in use` : ''})`,
         pass: r.after.rssMiB * 1.048576 <= 200,
       });
     }
@@ -1330,7 +1347,7 @@ async function main(): Promise<void> {
     for (const [i, server] of running.entries()) {
       const result = results[i] as ServerResult;
       if (!isHerald(server.name)) continue;
-      result.after = memory(server.child.pid as number);
+      result.after = { ...memory(server.child.pid as number), ...(await heapShare(server.url)) };
       say(`${server.name}: RSS after the run ${fmt(result.after.rssMiB)} MiB (peak ${fmt(result.after.peakMiB)} MiB)`);
     }
   } finally {
