@@ -185,8 +185,26 @@ const BACKGROUND = /^pragma|"apps"|webhook_outbox|presence|from messages where s
 /** Herald's realtime doorbell: work the floor leaves out, reported apart. */
 const DOORBELL = /pg_notify/;
 
+/**
+ * The statements of the request, in order: background statements dropped, and with them a
+ * transaction that held nothing else (the dispatcher's claim on SQLite's one connection, whose
+ * begin and commit would otherwise land between a request's statements now and then).
+ */
 function split(trace: string[]): { statements: string[]; doorbells: number } {
-  const statements = trace.filter((t) => !BACKGROUND.test(t) && !DOORBELL.test(t));
+  const statements: string[] = [];
+  for (let i = 0; i < trace.length; i++) {
+    const t = trace[i] as string;
+    if (BACKGROUND.test(t) || DOORBELL.test(t)) continue;
+    if (/^begin/i.test(t)) {
+      let end = i + 1;
+      while (end < trace.length && BACKGROUND.test(trace[end] as string)) end++;
+      if (end > i + 1 && /^(commit|rollback)/i.test(trace[end] ?? '')) {
+        i = end;
+        continue;
+      }
+    }
+    statements.push(t);
+  }
   return { statements, doorbells: trace.filter((t) => DOORBELL.test(t)).length };
 }
 
