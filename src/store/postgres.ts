@@ -54,7 +54,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<SqlSt
     kysely,
     `postgres:${rows[0]?.db}.${rows[0]?.schema}`,
     () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    undefined,
+    async () => {},
     [],
     pgStatements(pool),
   );

@@ -12,7 +12,6 @@ import { checkFilesWritable, type StoreFile } from './files-writable.ts';
 import { SqlReads } from './reads.ts';
 import type { OutboxFilter } from './records.ts';
 import type { Database } from './schema.ts';
-import { kyselyStatements } from './sql/kysely-runner.ts';
 import { OneStatementRunner, type SqlRunner, type StatementDatabase } from './sql/runner.ts';
 import type { Dialect } from './sql/statement.ts';
 import { SqlTx, type TxEffects } from './sql-tx.ts';
@@ -47,11 +46,11 @@ export class SqlStore implements Store {
     readonly namespace: string,
     /** Read from the driver (SQLite) or the pool (PostgreSQL) that sqlite.ts / postgres.ts made. */
     readonly connectionUse: () => ConnectionUse,
-    private readonly onClose: () => Promise<void> = async () => {},
+    private readonly onClose: () => Promise<void>,
     /** The files the store writes (SQLite's database and WAL), for checkWritable. */
-    private readonly files: readonly StoreFile[] = [],
-    /** Where the per-call statements run (store/README.md): through Kysely unless the store says otherwise. */
-    private readonly statements: StatementDatabase = kyselyStatements(kysely, kind),
+    private readonly files: readonly StoreFile[],
+    /** Where the per-call statements run (store/README.md): straight on the driver of each store. */
+    private readonly statements: StatementDatabase,
   ) {
     const cache = kind === 'sqlite' ? new OfficialAccountCache() : null;
     this.effects = {

@@ -24,6 +24,7 @@ import type { Database as Schema } from './schema.ts';
 import { SqlStore } from './sql-store.ts';
 import { migrateToLatest } from './migrations.ts';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.ts';
+import { type ConnectionTurns, sqliteStatements } from './sql/sqlite-runner.ts';
 import type { ConnectionUse } from './store.ts';
 
 export const SQLITE_FILE = 'herald.sqlite';
@@ -54,7 +55,8 @@ export async function openSqliteStore(
     throw error;
   }
   const checkpointer = dataDir === null ? null : BackgroundCheckpointer.start(file, sqlite);
-  const driver = new FairSqliteDriver(withStatementCache(sqlite), checkpointer);
+  const database = withStatementCache(sqlite);
+  const driver = new FairSqliteDriver(database, checkpointer);
   const kysely = new Kysely<Schema>({ dialect: fairSqliteDialect(driver) });
   try {
     await migrateToLatest(kysely as Kysely<unknown>, 'sqlite');
@@ -68,13 +70,14 @@ export async function openSqliteStore(
     kysely,
     file === ':memory:' ? `sqlite:memory:${randomUUID()}` : `sqlite:${resolve(file)}`,
     () => driver.use(),
-    undefined,
+    async () => {},
     file === ':memory:'
       ? []
       : [
           { path: resolve(file), required: true },
           { path: `${resolve(file)}-wal`, required: false },
         ],
+    sqliteStatements(database, driver, () => sqlite.inTransaction),
   );
 }
 
@@ -107,7 +110,7 @@ function withStatementCache(sqlite: Database.Database, max = 500): SqliteDatabas
  * contended. (It did not change the add_subscriber latency tail in BENCHMARKS.md, which arises
  * outside the request handler; it removes a way to starve that the code made possible.)
  */
-class FairSqliteDriver extends SqliteDriver {
+class FairSqliteDriver extends SqliteDriver implements ConnectionTurns {
   private readonly waiting: (() => void)[] = [];
   private held = false;
 
@@ -118,18 +121,31 @@ class FairSqliteDriver extends SqliteDriver {
     super({ database });
   }
 
-  override async acquireConnection(): Promise<DatabaseConnection> {
+  get free(): boolean {
+    return !this.held;
+  }
+
+  /** Waits for the connection (the store's own statements take their turns here too: sql/sqlite-runner.ts). */
+  async acquire(): Promise<void> {
     if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.held = true;
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    // Handed over while still held: nobody can slip in between.
+    if (next) next();
+    else this.held = false;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.acquire();
     return super.acquireConnection();
   }
 
   override async releaseConnection(): Promise<void> {
     await super.releaseConnection();
-    const next = this.waiting.shift();
-    // Handed over while still held: nobody can slip in between.
-    if (next) next();
-    else this.held = false;
+    this.release();
   }
 
   /** The one connection, and the callers queued for it. */

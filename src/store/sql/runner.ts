@@ -1,8 +1,7 @@
 /**
  * Runs hand-written statements (statement.ts): checks each call's parameters against the
- * statement and shapes what comes back. Where they run is the subclass's business: on a Kysely
- * database or transaction (SQLite: kysely-runner.ts, sharing Kysely's one connection and its
- * queue), or straight on node-postgres (PostgreSQL: pg-runner.ts).
+ * statement and shapes what comes back. Where they run is the subclass's business: straight on
+ * better-sqlite3 in the connection's turn (sqlite-runner.ts) or on node-postgres (pg-runner.ts).
  */
 import type { Dialect, JsonRowsPair, JsonRowsStatement, Statement } from './statement.ts';
 
