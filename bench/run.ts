@@ -1250,7 +1250,7 @@ async function main(): Promise<void> {
       startupMs.push(server.startupMs);
       const idle = herald ? memory(server.child.pid as number) : null;
       say(
-        `${name}: ready in ${startupMs.map((x) => fmt(x)).join(', ')} ms (pid ${server.child.pid}${idle ? `, RSS ${fmt(idle.rssMiB)} MiB` : ''})`,
+        `${name}: ready in ${startupMs.map((x) => fmt(x)).join(', ')} ms at ${server.url} (pid ${server.child.pid}${idle ? `, RSS ${fmt(idle.rssMiB)} MiB` : ''})`,
       );
       results.push({
         server: name,
