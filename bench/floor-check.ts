@@ -139,27 +139,39 @@ const TRACE_PRELOAD = `
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const require = createRequire(process.env.FLOOR_TRACE_FROM);
-const note = (text) => appendFileSync(process.env.FLOOR_TRACE_FILE, text.replace(/\\s+/g, ' ') + '\\n');
+const ids = new WeakMap();
+let next = 0;
+const connection = (owner) => {
+  if (!ids.has(owner)) ids.set(owner, next++);
+  return ids.get(owner);
+};
+const note = (owner, text) =>
+  appendFileSync(process.env.FLOOR_TRACE_FILE, connection(owner) + '\\t' + text.replace(/\\s+/g, ' ') + '\\n');
 const Database = require('better-sqlite3');
 const probe = new Database(':memory:');
 const proto = Object.getPrototypeOf(probe.prepare('select 1'));
 probe.close();
 for (const method of ['get', 'all', 'run', 'iterate']) {
   const original = proto[method];
-  proto[method] = function (...args) { note(this.source); return original.apply(this, args); };
+  proto[method] = function (...args) { note(this.database, this.source); return original.apply(this, args); };
 }
 const pg = require('pg');
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, ...rest) {
-  note(typeof config === 'string' ? config : config.text);
+  note(this, typeof config === 'string' ? config : config.text);
   return query.call(this, config, ...rest);
 };
 `;
 
 let tracing = false;
 let heraldTrace: string[] = [];
-const note = (text: string) => {
-  if (tracing) heraldTrace.push(text.replace(/\s+/g, ' '));
+const connectionIds = new WeakMap<object, number>();
+let connections = 0;
+/** A trace line: the connection's number (a better-sqlite3 database, a node-postgres client), a tab, the text. */
+const note = (owner: object, text: string) => {
+  if (!tracing) return;
+  if (!connectionIds.has(owner)) connectionIds.set(owner, connections++);
+  heraldTrace.push(`${connectionIds.get(owner)}\t${text.replace(/\s+/g, ' ')}`);
 };
 {
   const probe = new Database(':memory:');
@@ -167,15 +179,15 @@ const note = (text: string) => {
   probe.close();
   for (const method of ['get', 'all', 'run', 'iterate']) {
     const original = proto[method] as (...a: unknown[]) => unknown;
-    proto[method] = function (this: { source: string }, ...args: unknown[]) {
-      note(this.source);
+    proto[method] = function (this: { source: string; database: object }, ...args: unknown[]) {
+      note(this.database, this.source);
       return original.apply(this, args);
     };
   }
   const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
   const query = client.query;
-  client.query = function (this: unknown, config: unknown, ...rest: unknown[]) {
-    note(typeof config === 'string' ? config : String((config as { text?: unknown }).text));
+  client.query = function (this: object, config: unknown, ...rest: unknown[]) {
+    note(this, typeof config === 'string' ? config : String((config as { text?: unknown }).text));
     return query.call(this, config, ...rest);
   };
 }
@@ -187,25 +199,35 @@ const DOORBELL = /pg_notify/;
 
 /**
  * The statements of the request, in order: background statements dropped, and with them a
- * transaction that held nothing else (the dispatcher's claim on SQLite's one connection, whose
- * begin and commit would otherwise land between a request's statements now and then).
+ * transaction that held nothing else on its connection (the dispatcher's claim, whose begin and
+ * commit would otherwise land between a request's statements now and then).
  */
 function split(trace: string[]): { statements: string[]; doorbells: number } {
-  const statements: string[] = [];
-  for (let i = 0; i < trace.length; i++) {
-    const t = trace[i] as string;
-    if (BACKGROUND.test(t) || DOORBELL.test(t)) continue;
-    if (/^begin/i.test(t)) {
-      let end = i + 1;
-      while (end < trace.length && BACKGROUND.test(trace[end] as string)) end++;
-      if (end > i + 1 && /^(commit|rollback)/i.test(trace[end] ?? '')) {
-        i = end;
-        continue;
+  const lines = trace.map((line) => {
+    const tab = line.indexOf('\t');
+    return { connection: line.slice(0, tab), text: line.slice(tab + 1) };
+  });
+  const dropped = new Set<number>();
+  lines.forEach(({ connection, text }, i) => {
+    if (!/^begin/i.test(text)) return;
+    const mine: number[] = [];
+    for (let j = i + 1; j < lines.length; j++) {
+      const line = lines[j] as { connection: string; text: string };
+      if (line.connection !== connection) continue;
+      if (/^(commit|rollback)/i.test(line.text)) {
+        if (mine.length > 0 && mine.every((k) => BACKGROUND.test(lines[k]?.text ?? ''))) {
+          for (const k of [i, ...mine, j]) dropped.add(k);
+        }
+        return;
       }
+      mine.push(j);
     }
-    statements.push(t);
-  }
-  return { statements, doorbells: trace.filter((t) => DOORBELL.test(t)).length };
+  });
+  const kept = lines.flatMap((line, i) => (dropped.has(i) ? [] : [line.text]));
+  return {
+    statements: kept.filter((t) => !BACKGROUND.test(t) && !DOORBELL.test(t)),
+    doorbells: kept.filter((t) => DOORBELL.test(t)).length,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -68,13 +68,12 @@ export class AppRegistry {
 
   /** The app when it is in memory and fresh (no await on the hot path); else undefined: ask `get`. */
   peek(sdkappid: number): AppRecord | undefined {
-    const entry = this.entries.get(sdkappid);
-    return entry !== undefined && Date.now() - entry.loadedAt < this.refreshMs ? entry.app : undefined;
+    return this.fresh(sdkappid)?.app;
   }
 
   async get(sdkappid: number): Promise<AppRecord | undefined> {
-    const entry = this.entries.get(sdkappid);
-    if (entry !== undefined && Date.now() - entry.loadedAt < this.refreshMs) return entry.app;
+    const entry = this.fresh(sdkappid);
+    if (entry !== undefined) return entry.app;
     let pending = this.loading.get(sdkappid);
     if (pending === undefined) {
       pending = this.store.apps.get(sdkappid).finally(() => this.loading.delete(sdkappid));
@@ -85,6 +84,12 @@ export class AppRegistry {
     if (this.entries.size > 10_000) this.entries.clear();
     this.entries.set(sdkappid, { app, loadedAt: Date.now() });
     return app;
+  }
+
+  /** The remembered entry (an unknown ID's too) while it is younger than `refreshMs`. */
+  private fresh(sdkappid: number): Entry | undefined {
+    const entry = this.entries.get(sdkappid);
+    return entry !== undefined && Date.now() - entry.loadedAt < this.refreshMs ? entry : undefined;
   }
 
   /** Forget cached apps (after this process changed one). */

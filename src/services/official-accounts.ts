@@ -159,10 +159,7 @@ export function selectBaseInfo(
   account: OfficialAccountRecord,
   filter: readonly string[] | undefined,
 ): Record<string, string | number> {
-  const known =
-    filter === undefined || filter.length === 0
-      ? []
-      : filter.filter((name): name is BaseInfoField => Object.hasOwn(BASE_INFO_FIELDS, name));
+  const known = (filter ?? []).filter((name): name is BaseInfoField => Object.hasOwn(BASE_INFO_FIELDS, name));
   if (known.length === 0) return defaultBaseInfo(account);
   const out: Record<string, string | number> = {};
   for (const field of known) out[field] = account[BASE_INFO_FIELDS[field]];

@@ -174,7 +174,7 @@ export class Pipeline {
       throw new ApiError('officialAccountServiceOff');
     }
     const allowed = this.deps.limits.allow(app, command);
-    if (!(allowed === true || (allowed !== false && (await allowed)))) throw this.deps.limits.refusal(app, command);
+    if (!(typeof allowed === 'boolean' ? allowed : await allowed)) throw this.deps.limits.refusal(app, command);
 
     const body = parseBody(call.body);
     checkBodyValues(body, command.invalidError);

@@ -10,7 +10,7 @@ import {
   columnList,
   except,
   insertInto,
-  JsonRowsPair,
+  type JsonRowsPair,
   JsonRowsStatement,
   ListStatement,
   Statement,
@@ -131,8 +131,8 @@ const HISTORY = [
   historyStatement(true, true),
 ] as const;
 /** The same four, each read beside its account in one statement (a history page and whether the account exists). */
-const HISTORY_WITH_ACCOUNT = HISTORY.map(
-  (history) => new JsonRowsPair(`${history.name}_with_account`, officialAccounts.GET_ONE, history),
+const HISTORY_WITH_ACCOUNT = HISTORY.map((history) =>
+  officialAccounts.besideAccount(`${history.name}_with_account`, history),
 );
 const GET = new ListStatement(
   'messages.get',
@@ -235,13 +235,14 @@ export async function historyWithAccount(
   const statement = HISTORY_WITH_ACCOUNT[(beforeSeq === null ? 0 : 2) + (withRecalled ? 1 : 0)] as JsonRowsPair;
   const history =
     beforeSeq === null ? [sdkappid, officialAccountId, limit] : [sdkappid, officialAccountId, beforeSeq, limit];
-  const [accounts, rows] = await db.jsonRowsPair<officialAccounts.OfficialAccountRow, Row>(statement, [
+  const { account, rows } = await officialAccounts.readBesideAccount<Row>(
+    db,
+    statement,
     sdkappid,
     officialAccountId,
-    ...history,
-  ]);
-  const [account] = accounts;
-  return { account: account && officialAccounts.toRecord(account), messages: rows.map(toRecord) };
+    history,
+  );
+  return { account, messages: rows.map(toRecord) };
 }
 
 export async function getMany(

@@ -10,6 +10,7 @@ import {
   columnList,
   except,
   insertInto,
+  JsonRowsPair,
   JsonRowsStatement,
   ListStatement,
   Statement,
@@ -85,8 +86,6 @@ const GET = new ListStatement(
   'official_accounts.get',
   (name, list, prepared) => new JsonRowsStatement(name, COLUMNS, `${SELECT} and id in (${list})`, { prepared }),
 );
-/** One account by ID, for statements of other tables that read it beside their own rows (JsonRowsPair). */
-export const GET_ONE = GET.of(1);
 const LOCK = new Statement('official_accounts.lock', `${SELECT} and id = ?`, {
   postgres: `${SELECT} and id = ? for update`,
 });
@@ -171,6 +170,26 @@ export async function getMany(
     found.set(row.id, toRecord(row));
   }
   return found;
+}
+
+/**
+ * Another table's JSON rows read beside one account, in one statement (JsonRowsPair): the
+ * account's existence (or SubscriberNum) and the rows come from the same snapshot.
+ */
+export function besideAccount(name: string, rows: JsonRowsStatement): JsonRowsPair {
+  return new JsonRowsPair(name, GET.of(1), rows);
+}
+
+/** Runs a besideAccount statement: `parameters` are the rows' own; undefined account: no such account. */
+export async function readBesideAccount<R>(
+  db: SqlRunner,
+  statement: JsonRowsPair,
+  sdkappid: number,
+  id: string,
+  parameters: readonly unknown[],
+): Promise<{ account: OfficialAccountRecord | undefined; rows: R[] }> {
+  const [[account], rows] = await db.jsonRowsPair<Row, R>(statement, [sdkappid, id, ...parameters]);
+  return { account: account && toRecord(account), rows };
 }
 
 /** Reads one account; on PostgreSQL the row stays locked until the transaction ends. */

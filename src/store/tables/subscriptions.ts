@@ -5,15 +5,7 @@
 import type { Generated, Selectable } from 'kysely';
 import type { MsgFlag, OfficialAccountRecord, SubscriberEntry, SubscriptionRecord } from '../records.ts';
 import type { SqlRunner } from '../sql/runner.ts';
-import {
-  allColumns,
-  columnList,
-  except,
-  JsonRowsPair,
-  JsonRowsStatement,
-  ListStatement,
-  Statement,
-} from '../sql/statement.ts';
+import { allColumns, columnList, except, JsonRowsStatement, ListStatement, Statement } from '../sql/statement.ts';
 import * as officialAccounts from './official-accounts.ts';
 
 export interface SubscriptionsTable {
@@ -88,7 +80,7 @@ const PAGE = new JsonRowsStatement(
   { order: { column: 'sub_seq' } },
 );
 /** get_subscriber_info's read: the account (its SubscriberNum) and the page, in one statement. */
-const PAGE_WITH_ACCOUNT = new JsonRowsPair('subscriptions.page_with_account', officialAccounts.GET_ONE, PAGE);
+const PAGE_WITH_ACCOUNT = officialAccounts.besideAccount('subscriptions.page_with_account', PAGE);
 const DELETE = list(
   'subscriptions.delete',
   (users) => `delete from subscriptions where sdkappid = ? and oa_id = ? and user_id in (${users})`,
@@ -198,16 +190,14 @@ export async function pageWithAccount(
   afterSeq: number,
   limit: number,
 ): Promise<{ account: OfficialAccountRecord | undefined; subscribers: SubscriberEntry[] }> {
-  const [accounts, rows] = await db.jsonRowsPair<officialAccounts.OfficialAccountRow, PageRow>(PAGE_WITH_ACCOUNT, [
+  const { account, rows } = await officialAccounts.readBesideAccount<PageRow>(
+    db,
+    PAGE_WITH_ACCOUNT,
     sdkappid,
     officialAccountId,
-    sdkappid,
-    officialAccountId,
-    afterSeq,
-    limit,
-  ]);
-  const [account] = accounts;
-  return { account: account && officialAccounts.toRecord(account), subscribers: rows.map(toEntry) };
+    [sdkappid, officialAccountId, afterSeq, limit],
+  );
+  return { account, subscribers: rows.map(toEntry) };
 }
 
 /** Deletes these users' subscriptions to one account; answers how many there were. */
