@@ -24,7 +24,7 @@ import {
 import type { AppRecord } from './store/records.ts';
 import type { Store } from './store/store.ts';
 import { packageVersion } from './package-info.ts';
-import { startHerald } from './server.ts';
+import { type Herald, startHerald } from './server.ts';
 import { openConfiguredStore } from './startup/store.ts';
 import { exportStore, importStore } from './transfer.ts';
 import { ProgressLine } from './progress-line.ts';
@@ -210,19 +210,16 @@ for (const [name, help] of SERVE_FLAGS) {
 serve.action((flags: ConfigInput) =>
   run(async () => {
     const config = resolveConfig(readEnv(process.env), flags);
-    const herald = await startHerald(config);
-    // The app the configuration names, else the default app (whose key the banner may show).
-    const named = config.apps[0]?.sdkappid;
-    const app = named !== undefined ? herald.apps.find((a) => a.sdkappid === named) : herald.apps[0];
-    const webConsole = config.console ? { host: config.host } : null;
-    if (app)
-      process.stdout.write(
-        `${banner(herald.url, app, now(), named === undefined, config.tls?.cert ?? null, webConsole)}\n`,
-      );
+    // The handlers come before anything that can take time or announce readiness. A signal
+    // right after the banner drains like any other; one during start-up (a database that does
+    // not answer, migrations) exits at once: nothing has been accepted yet, and every start-up
+    // write is a transaction the store rolls back on its own.
+    let herald: Herald | undefined;
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      if (!herald) process.exit(0);
       herald.server.log.info({ signal }, 'draining in-flight requests and closing the store');
       herald.close().then(
         () => process.exit(0),
@@ -234,6 +231,15 @@ serve.action((flags: ConfigInput) =>
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    herald = await startHerald(config);
+    // The app the configuration names, else the default app (whose key the banner may show).
+    const named = config.apps[0]?.sdkappid;
+    const app = named !== undefined ? herald.apps.find((a) => a.sdkappid === named) : herald.apps[0];
+    const webConsole = config.console ? { host: config.host } : null;
+    if (app)
+      process.stdout.write(
+        `${banner(herald.url, app, now(), named === undefined, config.tls?.cert ?? null, webConsole)}\n`,
+      );
   }),
 );
 

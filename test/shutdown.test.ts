@@ -3,8 +3,9 @@
  * and every write it acknowledged is there after a restart.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import {
   stores,
 } from './helpers/harness.ts';
 import { until } from './helpers/devices.ts';
+import { heraldArgs } from './helpers/cli.ts';
 import { spawnHerald } from './helpers/processes.ts';
 
 for (const store of stores()) {
@@ -143,5 +145,57 @@ describe('closing with connections that never carried a request', () => {
     used.on('close', () => (usedClosed = true)).on('error', () => {});
     await herald.close();
     await until('both connections to be closed by the server', () => silentClosed && usedClosed);
+  });
+});
+
+describe('SIGTERM at the edges of start-up', () => {
+  it('a SIGTERM sent the moment the banner appears still drains and exits 0 (eight starts in a row)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-term-early-'));
+    try {
+      const codes: (number | null)[] = [];
+      for (let i = 0; i < 8; i++) {
+        const served = await spawnHerald({ HERALD_DATA: dir });
+        codes.push(await served.stop());
+      }
+      assert.deepEqual(codes, [0, 0, 0, 0, 0, 0, 0, 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a SIGTERM while start-up waits on a database that does not answer exits 0 at once, without a banner', async () => {
+    // A PostgreSQL address that accepts connections and never says a word: start-up waits on it
+    // (for up to its 5 s connect timeout), and the signal lands while it waits.
+    const sockets: Socket[] = [];
+    const silentDatabase = createServer((socket) => sockets.push(socket));
+    silentDatabase.listen(0, '127.0.0.1');
+    await once(silentDatabase, 'listening');
+    const { port } = silentDatabase.address() as AddressInfo;
+    try {
+      const child = spawn(process.execPath, heraldArgs(['serve']), {
+        env: {
+          ...process.env,
+          HERALD_PORT: '0',
+          HERALD_LOG_LEVEL: 'warn',
+          HERALD_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const exited = once(child, 'exit');
+      await until('Herald to connect to the silent database', () => sockets.length > 0);
+      const sent = Date.now();
+      child.kill('SIGTERM');
+      const [code, signal] = (await exited) as [number | null, string | null];
+      assert.equal(signal, null, `exited by its own hand, not by the signal's default action: ${output}`);
+      assert.equal(code, 0, output);
+      assert.equal(output, '', 'no banner and no start-up error');
+      assert.ok(Date.now() - sent < 4000, 'did not wait for the connect timeout');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silentDatabase.close();
+    }
   });
 });
