@@ -10,6 +10,9 @@
 //      postgres: HERALD_DATABASE_URL, HERALD_DATABASE_POOL_SIZE (10), HERALD_DATABASE_STATEMENT_TIMEOUT_MS (5000);
 //      BENCH_FLOOR_SDKAPPID: the app to serve (default: the store's only app). The query string is
 //      never read, so every call runs for that app.
+//      BENCH_FLOOR_SPIN_US: a diagnostic, off by default: spin this many µs of CPU before each
+//      answer, to measure what a given amount of extra work per call costs the floor's req/s on
+//      this machine (the load generator shares it, so the cost is more than the work itself).
 // Plain JavaScript on node:http so no loader or framework runs in it.
 import { createHash, randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -825,7 +828,13 @@ MAX_OFFICIAL_ACCOUNTS = Number(app.max_official_accounts);
 
 const HEADERS = 'application/json; charset=utf-8';
 
+/** BENCH_FLOOR_SPIN_US as nanoseconds (0: off). */
+const SPIN_NS = BigInt(Math.round(Number(process.env.BENCH_FLOOR_SPIN_US ?? 0) * 1000));
 function reply(res, status, text) {
+  if (SPIN_NS > 0n) {
+    const until = process.hrtime.bigint() + SPIN_NS;
+    while (process.hrtime.bigint() < until);
+  }
   const bytes = Buffer.from(text);
   res.writeHead(status, { 'content-type': HEADERS, 'content-length': bytes.length });
   res.end(bytes);

@@ -18,7 +18,8 @@
  * Env:   BENCH_SKIP_GENERATE=1 reuses a data set generated before (reset to its generated state
  *        and verified; regenerated if it does not match). BENCH_POSTGRES_URL, BENCH_POSTGRES_SCHEMA.
  *        BENCH_HERALD_NODE_ARGS: extra node flags for the Herald children (e.g. --cpu-prof);
- *        BENCH_FLOOR_NODE_ARGS the same for the floor servers. BENCH_HERALD_CLI: another herald.mjs to
+ *        BENCH_FLOOR_NODE_ARGS the same for the floor servers; BENCH_FLOOR_SPIN_US adds that much
+ *        spun CPU to each floor answer (what extra work per call costs here). BENCH_HERALD_CLI: another herald.mjs to
  *        measure (an older commit's bundle, for an A/B; pass --no-build).
  *        BENCH_HERALD_LOG_LEVEL: the Herald children's log level (warn; info writes the access log with
  *        each call's handler time to .bench-data/logs/).
