@@ -656,8 +656,8 @@ async function openSqlite(dir) {
     }
     return s.prepared;
   };
-  // Herald's Kysely driver opens and ends transactions with these statements.
-  const begin = db.prepare('begin');
+  // Herald opens and ends transactions with these statements (the write lock taken at begin).
+  const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
   const rollback = db.prepare('rollback');
 

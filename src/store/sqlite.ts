@@ -13,6 +13,7 @@ import {
   Kysely,
   SqliteAdapter,
   SqliteDriver,
+  CompiledQuery,
   SqliteIntrospector,
   SqliteQueryCompiler,
   type DatabaseConnection,
@@ -24,7 +25,7 @@ import type { Database as Schema } from './schema.ts';
 import { SqlStore } from './sql-store.ts';
 import { migrateToLatest } from './migrations.ts';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.ts';
-import { type ConnectionTurns, sqliteStatements } from './sql/sqlite-runner.ts';
+import { BEGIN, type ConnectionTurns, sqliteStatements } from './sql/sqlite-runner.ts';
 import type { ConnectionUse } from './store.ts';
 
 export const SQLITE_FILE = 'herald.sqlite';
@@ -136,6 +137,11 @@ class FairSqliteDriver extends SqliteDriver implements ConnectionTurns {
     // Handed over while still held: nobody can slip in between.
     if (next) next();
     else this.held = false;
+  }
+
+  /** Kysely's transactions (the outbox, import, reset) take the write lock at once too. */
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(BEGIN));
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {

@@ -44,19 +44,27 @@ class SqliteRunner extends SqlRunner {
   }
 }
 
-/** `begin`, the statements and `commit` in one turn, as Kysely's driver runs a transaction. */
+/**
+ * A transaction takes the write lock when it begins. A deferred `begin` takes it at the first
+ * write, and when another process (the CLI, a backup tool) has committed since this transaction's
+ * first read, SQLite refuses that upgrade at once ("database is locked") instead of waiting out
+ * busy_timeout. Herald's transactions are writes, and this process has the one connection.
+ */
+export const BEGIN = 'begin immediate';
+
+/** `begin immediate`, the statements and `commit` in one turn. */
 export function sqliteStatements(
   db: SqliteDatabase,
   turns: ConnectionTurns,
   inTransaction: () => boolean,
 ): StatementDatabase {
-  const run = (sql: 'begin' | 'commit' | 'rollback') => db.prepare(sql).run([]);
+  const run = (sql: typeof BEGIN | 'commit' | 'rollback') => db.prepare(sql).run([]);
   return {
     autocommit: new SqliteRunner(db, turns),
     async transaction(fn) {
       await turns.acquire();
       try {
-        run('begin');
+        run(BEGIN);
         try {
           const result = await fn(new SqliteRunner(db, null));
           run('commit');
