@@ -830,8 +830,9 @@ const HEADERS = 'application/json; charset=utf-8';
 
 /** BENCH_FLOOR_SPIN_US as nanoseconds (0: off). */
 const SPIN_NS = BigInt(Math.round(Number(process.env.BENCH_FLOOR_SPIN_US ?? 0) * 1000));
+const SPINNING = SPIN_NS > 0n;
 function reply(res, status, text) {
-  if (SPIN_NS > 0n) {
+  if (SPINNING) {
     const until = process.hrtime.bigint() + SPIN_NS;
     while (process.hrtime.bigint() < until);
   }

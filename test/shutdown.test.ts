@@ -3,7 +3,6 @@
  * and every write it acknowledged is there after a restart.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,8 +21,7 @@ import {
   stores,
 } from './helpers/harness.ts';
 import { until } from './helpers/devices.ts';
-import { heraldArgs } from './helpers/cli.ts';
-import { spawnHerald } from './helpers/processes.ts';
+import { spawnHerald, startHeraldProcess } from './helpers/processes.ts';
 
 for (const store of stores()) {
   describe(`SIGTERM under load [${store}]`, () => {
@@ -172,26 +170,16 @@ describe('SIGTERM at the edges of start-up', () => {
     await once(silentDatabase, 'listening');
     const { port } = silentDatabase.address() as AddressInfo;
     try {
-      const child = spawn(process.execPath, heraldArgs(['serve']), {
-        env: {
-          ...process.env,
-          HERALD_PORT: '0',
-          HERALD_LOG_LEVEL: 'warn',
-          HERALD_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const { child, output, exited } = startHeraldProcess({
+        HERALD_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test`,
       });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = once(child, 'exit');
       await until('Herald to connect to the silent database', () => sockets.length > 0);
       const sent = Date.now();
       child.kill('SIGTERM');
-      const [code, signal] = (await exited) as [number | null, string | null];
-      assert.equal(signal, null, `exited by its own hand, not by the signal's default action: ${output}`);
-      assert.equal(code, 0, output);
-      assert.equal(output, '', 'no banner and no start-up error');
+      const [code, signal] = await exited;
+      assert.equal(signal, null, `exited by its own hand, not by the signal's default action: ${output()}`);
+      assert.equal(code, 0, output());
+      assert.equal(output(), '', 'no banner and no start-up error');
       assert.ok(Date.now() - sent < 4000, 'did not wait for the connect timeout');
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -62,35 +62,28 @@ describe('another process writing to the SQLite file [sqlite]', { skip: currentS
     await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
 
     const codes = new Map<number, number>();
-    const count = (code: number): void => {
-      codes.set(code, (codes.get(code) ?? 0) + 1);
+    const call = (command: string, body: unknown) => async () => {
+      const { ErrorCode } = await client.official(command, body);
+      codes.set(ErrorCode, (codes.get(ErrorCode) ?? 0) + 1);
     };
     // Forty batches of 100 subscribers and 200 sends, eight calls at a time.
     const calls: (() => Promise<void>)[] = [];
     for (let i = 0; i < users.length; i += 100) {
       const batch = users.slice(i, i + 100);
-      calls.push(async () =>
-        count(
-          (
-            await client.official('add_subscriber', {
-              Official_Account: account,
-              SubscriberList: batch.map((Subscriber_Account) => ({ Subscriber_Account })),
-            })
-          ).ErrorCode,
-        ),
+      calls.push(
+        call('add_subscriber', {
+          Official_Account: account,
+          SubscriberList: batch.map((Subscriber_Account) => ({ Subscriber_Account })),
+        }),
       );
     }
     for (let i = 0; i < 200; i++) {
-      calls.push(async () =>
-        count(
-          (
-            await client.official('send_official_account_msg', {
-              Official_Account: account,
-              Random: i,
-              MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${i}` } }],
-            })
-          ).ErrorCode,
-        ),
+      calls.push(
+        call('send_official_account_msg', {
+          Official_Account: account,
+          Random: i,
+          MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${i}` } }],
+        }),
       );
     }
     let next = 0;

@@ -18,8 +18,17 @@ export interface HeraldProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `herald serve` with `env` added to this process's environment; resolves once it listens. */
-export async function spawnHerald(env: Record<string, string>, timeoutMs = 20_000): Promise<HeraldProcess> {
+/** `herald serve` started with `env` added to this process's environment, not yet listening. */
+export interface StartingHerald {
+  child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** The exit code and signal, once it exits. */
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+/** Starts `herald serve` and returns at once, for tests of what happens before it listens. */
+export function startHeraldProcess(env: Record<string, string>): StartingHerald {
   const child = spawn(process.execPath, heraldArgs(['serve']), {
     env: { ...process.env, HERALD_PORT: '0', HERALD_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,15 +36,21 @@ export async function spawnHerald(env: Record<string, string>, timeoutMs = 20_00
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = once(child, 'exit');
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, output: () => output, exited };
+}
+
+/** Starts `herald serve` with `env` added to this process's environment; resolves once it listens. */
+export async function spawnHerald(env: Record<string, string>, timeoutMs = 20_000): Promise<HeraldProcess> {
+  const { child, output, exited } = startHeraldProcess(env);
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`herald did not start within ${timeoutMs} ms:\n${output}`)),
+      () => reject(new Error(`herald did not start within ${timeoutMs} ms:\n${output()}`)),
       timeoutMs,
     );
     const check = () => {
-      const match = /Herald is serving on (\S+)/.exec(output);
+      const match = /Herald is serving on (\S+)/.exec(output());
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -44,7 +59,7 @@ export async function spawnHerald(env: Record<string, string>, timeoutMs = 20_00
     child.stdout?.on('data', check);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`herald exited with ${code} before listening:\n${output}`));
+      reject(new Error(`herald exited with ${code} before listening:\n${output()}`));
     });
   });
 
@@ -52,11 +67,11 @@ export async function spawnHerald(env: Record<string, string>, timeoutMs = 20_00
     url,
     pid: child.pid as number,
     child,
-    output: () => output,
+    output,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const [code] = (await exited) as [number | null];
+      const [code] = await exited;
       return code;
     },
     async kill() {
